@@ -1,0 +1,32 @@
+"""backprop_tutor: a computational-graph visualizer and step-through backprop tutor.
+
+    >>> import backprop_tutor as bt
+    >>> t = bt.trace("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    >>> t.value, t.gradient["x"]
+    (-12.0, -4.0)
+
+The pipeline is parse -> graph -> trace -> renderers and checker; `Trace` is the one
+structure every renderer and the checker read. Submodules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["trace", "Trace", "Step", "parse", "build_graph", "GATES", "TutorError",
+           "check_answers", "gradcheck"]
+
+_HOME = {
+    "trace": "trace", "Trace": "trace", "Step": "trace", "parse": "parse", "build_graph": "graph",
+    "GATES": "gates", "TutorError": "errors", "check_answers": "check", "gradcheck": "check",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names lazily (keeps `import backprop_tutor` and `tutor --help` fast)."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'backprop_tutor' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)

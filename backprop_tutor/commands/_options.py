@@ -1,0 +1,65 @@
+"""Options shared by the commands that take an expression: the program text and input values."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import TutorError
+
+MAX_FILE = 4_000_000  # bytes read from a program or values file at most
+
+At = Annotated[list[str] | None, typer.Option("--at", "-a", help="Input values: x=-2,y=5,z=-4 (repeatable).")]
+AtFile = Annotated[Path | None, typer.Option("--at-file", help="Input values from a TOML or JSON file.")]
+File = Annotated[str | None, typer.Option("--file", "-f", help="Read the program from a file ('-' reads stdin).")]
+Expand = Annotated[bool, typer.Option("--expand", help="Decompose composite gates (sigmoid, softplus) "
+                                                        "into the primitive gates the slides draw.")]
+
+
+def read_text(path: str) -> str:
+    """A text file's content ('-' is stdin), size-bounded, with a clear error."""
+    try:
+        if path == "-":
+            data = sys.stdin.read(MAX_FILE + 1)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                data = fh.read(MAX_FILE + 1)
+    except (OSError, UnicodeDecodeError) as err:
+        raise TutorError(f"cannot read {path!r}: {getattr(err, 'strerror', None) or err}") from None
+    if len(data) > MAX_FILE:
+        raise TutorError(f"{path!r} is larger than {MAX_FILE:,} characters; split it")
+    return data
+
+
+def program_text(expr: str | None, file: str | None) -> str:
+    """The program from the EXPR argument or --file (exactly one)."""
+    if (expr is None) == (file is None):
+        raise TutorError("give an expression, e.g. tutor grad '(x+y)*z' --at x=-2,y=5,z=-4, or --file FILE")
+    return expr if expr is not None else read_text(file)
+
+
+def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
+    """Input values from --at pairs and --at-file, as strings/numbers for trace.values_from."""
+    out: dict[str, Any] = {}
+    if at_file is not None:
+        text = read_text(str(at_file))
+        try:
+            data = json.loads(text) if str(at_file).endswith(".json") else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as err:
+            raise TutorError(f"{str(at_file)!r} is not valid {'JSON' if str(at_file).endswith('.json') else 'TOML'}: "
+                             f"{err}") from None
+        if not isinstance(data, dict):
+            raise TutorError(f"{str(at_file)!r} must hold a table of name = value pairs")
+        out.update(data)
+    for chunk in at or []:
+        for pair in filter(None, (p.strip() for p in chunk.split(","))):
+            name, eq, value = pair.partition("=")
+            if not eq or not name.strip() or not value.strip():
+                raise TutorError(f"--at expects name=value pairs such as x=-2,y=5; got {pair!r}")
+            out[name.strip()] = value.strip()
+    return out

@@ -1,0 +1,54 @@
+"""Numbers as a student sees them: exact where the inputs are (`-12`, `1.3`, `1/3`), rounded
+sensibly otherwise (`0.73`, `-0.20`, `1.2e-05`). Full precision stays in the Trace."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+def fmt(x: float | Fraction | int, digits: int = 2) -> str:
+    """Format a number for display.
+
+    Examples:
+        >>> fmt(Fraction(-12)), fmt(Fraction(13, 10)), fmt(Fraction(1, 3)), fmt(0.7310585786300049)
+        ('-12', '1.3', '1/3', '0.73')
+        >>> fmt(-0.19661193324148188), fmt(2.0), fmt(1.234e-5), fmt(0.0)
+        ('-0.20', '2', '1.23e-05', '0')
+    """
+    if isinstance(x, int | Fraction) and not isinstance(x, bool):
+        x = Fraction(x)
+        if x.denominator == 1:
+            return str(x.numerator)
+        den, twos_fives = x.denominator, 0
+        for p in (2, 5):
+            while den % p == 0:
+                den //= p
+                twos_fives += 1
+        if den == 1 and twos_fives <= 12:  # a terminating decimal: print all of it
+            return _decimal(x)
+        if abs(x.numerator) < 1000 and x.denominator < 1000:
+            return f"{x.numerator}/{x.denominator}"
+        x = float(x)
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    if 0.1 <= abs(x) < 1e5:
+        return f"{x:.{digits}f}"
+    if abs(x) < 1e-300:
+        return "0"
+    return f"{x:.{digits + 1}g}"
+
+
+def _decimal(x: Fraction) -> str:
+    """A Fraction with a terminating decimal expansion, written out exactly."""
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    whole, rest = divmod(x.numerator, x.denominator)
+    digits = ""
+    while rest:
+        rest *= 10
+        d, rest = divmod(rest, x.denominator)
+        digits += str(d)
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"

@@ -1,0 +1,65 @@
+"""The gradient report of `tutor grad`: a Rich table, and the JSON object scripts rely on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from ..fmt import fmt
+
+if TYPE_CHECKING:
+    from ..trace import Trace
+    from ..verify import Agreement
+
+
+def gradient_json(trace: "Trace") -> dict[str, Any]:
+    """The stable contract of `tutor grad --json`.
+
+    `symbolic` strings use SymPy's own names only, so `sympy.sympify` reads them back; a
+    gradient too deep to expand (see Symbolic.why_not) is null.
+    """
+    sym = trace.symbolic
+    return {
+        "expression": trace.expr,
+        "value": trace.value,
+        "gradient": dict(trace.gradient),
+        "symbolic": {x: None if sym.grad(x) is None else str(sym.grad(x)) for x in trace.inputs},
+    }
+
+
+def gradient_table(trace: "Trace", symbolic: bool = True) -> Table:
+    """Each input's value and gradient, numeric and symbolic (expanded into the inputs)."""
+    out = trace.output_name
+    table = Table(title=f"{out} = {fmt(trace.number(trace.output))}", title_justify="left")
+    table.add_column("input")
+    table.add_column("value", justify="right")
+    table.add_column(f"∂{out}/∂input", justify="right", style="red")
+    if symbolic:
+        table.add_column("symbolic")
+    for x in trace.inputs:
+        row = [x, fmt(trace.number(x)), fmt(trace.number(x, "grad"))]
+        if symbolic:
+            expr = trace.symbolic.grad(x)
+            row.append(str(expr) if expr is not None else "—")
+        table.add_row(*row)
+    if symbolic and trace.symbolic.why_not:
+        table.caption = trace.symbolic.why_not
+    return table
+
+
+def verify_table(rows: list["Agreement"], out: str) -> Table:
+    """Backprop against SymPy's derivative and central finite differences, per input."""
+    table = Table(title=f"∂{out}/∂input by three methods", title_justify="left")
+    for name in ("input", "backprop", "sympy.diff", "finite diff", "agree"):
+        table.add_column(name, justify="right" if name not in ("input", "agree") else "left")
+
+    def show(x: float | None) -> str:
+        return "—" if x is None else f"{x:.10g}"
+
+    for r in rows:
+        verdict = "✓" if r.agrees else "✗ differs"
+        if r.near_kink and r.agrees:
+            verdict += " (at a kink: finite difference not used)"
+        table.add_row(r.input, show(r.backprop), show(r.sympy), show(r.numeric), verdict)
+    return table

@@ -1,0 +1,127 @@
+"""The numbers run here: a flat tape of operations in topological order over integer slots.
+
+networkx keeps the structure (and feeds the drawings); walking node attributes for every
+operation costs several times more than this loop over tuples, so the graph is compiled once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from .errors import DomainError
+from .gates import GATES
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+_EXACT_BITS = 4096  # an exact value larger than this is dropped for its float (bounded memory)
+
+
+@dataclass(frozen=True)
+class Tape:
+    """Slots 0..n-1 are the graph's nodes in topological order; `ops` are its gates, in order."""
+
+    nodes: tuple[str, ...]
+    slot: dict[str, int]
+    ops: tuple[tuple[Callable, Callable, int, int, int], ...]   # (forward, local, out, a, b); b = -1: unary
+    gates: tuple[str, ...]                                      # gate name of each op
+
+    @classmethod
+    def compile(cls, g: "nx.MultiDiGraph") -> "Tape":
+        """Flatten the graph (its nodes are already in evaluation order)."""
+        nodes = tuple(g.nodes)
+        slot = {n: i for i, n in enumerate(nodes)}
+        ops, gates = [], []
+        for n, attrs in g.nodes(data=True):
+            if attrs["kind"] == "gate":
+                gate = GATES[attrs["gate"]]
+                ins = [slot[i] for i in attrs["inputs"]]
+                ops.append((gate.forward, gate.local, slot[n], ins[0], ins[1] if len(ins) > 1 else -1))
+                gates.append(gate.name)
+        return cls(nodes, slot, tuple(ops), tuple(gates))
+
+    def forward(self, seed: Sequence[Any]) -> list[Any]:
+        """Values of every slot, from `seed` (inputs and constants filled in, gates anything)."""
+        v = list(seed)
+        for k, (f, _, o, a, b) in enumerate(self.ops):
+            try:
+                v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
+            except (ValueError, ZeroDivisionError, OverflowError) as err:
+                raise DomainError(self._where(k, v, "cannot be evaluated", err)) from None
+        return v
+
+    def backward(self, v: Sequence[float], output: int) -> list[float]:
+        """∂output/∂slot for every slot, summed over all paths (reverse order, upstream * local)."""
+        g = [0.0] * len(v)
+        g[output] = 1.0
+        for k in range(len(self.ops) - 1, -1, -1):
+            _, local, o, a, b = self.ops[k]
+            up = g[o]
+            try:
+                if b < 0:
+                    g[a] += up * local(v[a], v[o])[0]
+                else:
+                    la, lb = local(v[a], v[b], v[o])
+                    g[a] += up * la
+                    g[b] += up * lb
+            except (ValueError, ZeroDivisionError, OverflowError) as err:
+                raise DomainError(self._where(k, v, "has no derivative", err)) from None
+        return g
+
+    def locals(self, k: int, v: Sequence[Any]) -> tuple:
+        """The local derivatives of op k at values v."""
+        _, local, o, a, b = self.ops[k]
+        return local(v[a], v[o]) if b < 0 else local(v[a], v[b], v[o])
+
+    def exact(self, seed: Sequence[Fraction | None], output: int) -> tuple[list, list]:
+        """Values and gradients as Fractions where every number leading to them is exact, else None."""
+        v: list[Any] = list(seed)
+        for k, (f, _, o, a, b) in enumerate(self.ops):
+            args = (v[a],) if b < 0 else (v[a], v[b])
+            v[o] = None
+            if GATES[self.gates[k]].exact and None not in args:
+                try:
+                    v[o] = _rational(f(*args))
+                except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                    pass
+        g: list[Any] = [Fraction(0)] * len(v)
+        g[output] = Fraction(1)
+        for k in range(len(self.ops) - 1, -1, -1):
+            _, _, o, a, b = self.ops[k]
+            ins = (a,) if b < 0 else (a, b)
+            locs = self.locals(k, v) if v[o] is not None else (None,) * len(ins)
+            for i, loc in zip(ins, locs):
+                loc = _rational(loc) if g[o] is not None else None
+                g[i] = _rational(g[i] + g[o] * loc) if loc is not None and g[i] is not None else None
+        return v, g
+
+    def _where(self, k: int, v: Sequence[Any], what: str, err: Exception) -> str:
+        _, _, o, a, b = self.ops[k]
+        args = ", ".join(_show(v[i]) for i in ((a,) if b < 0 else (a, b)))
+        why = "it overflows float64" if isinstance(err, OverflowError) else "outside its domain"
+        return (f"{self.gates[k]}({args}) at node {self.nodes[o]!r} {what}: {why}; "
+                f"choose input values where it is defined")
+
+
+def _rational(x: Any) -> Fraction | None:
+    """x as a bounded Fraction, or None when it is not rational or too large to keep exact."""
+    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
+        return None
+    x = Fraction(x)
+    if max(abs(x.numerator), x.denominator).bit_length() > _EXACT_BITS:
+        return None
+    return x
+
+
+def _show(x: Any) -> str:
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+
+
+def finite(xs: Sequence[float]) -> bool:
+    """True when no number is inf or nan."""
+    return all(map(math.isfinite, xs))

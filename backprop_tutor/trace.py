@@ -1,0 +1,239 @@
+"""Graph + input values -> Trace: the forward and backward pass, recorded once.
+
+The Trace is the one public data structure: the terminal tutor, the slides and the homework
+checker all read it and never recompute the maths. Numbers are float64 in `values`/`grads`
+(full precision, for checking); `steps` carry the same numbers as exact Fractions wherever
+every number leading to them is exact (so `-12` shows as `-12`), else floats. Steps, exact
+numbers and symbolic forms are computed on first use, so a numeric trace of a big graph pays
+only for its two loops over the tape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+from numbers import Real
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import DomainError, MissingValueError, ValueInputError
+from .graph import build_graph
+from .parse import Program, number
+from .tape import Tape
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .symbolic import Symbolic
+
+Number = float | Fraction  # a Fraction where the number is exact
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of the walkthrough.
+
+    forward:  `node` = gate(`inputs`) = `value`.
+    backward: the gate `node` sends `value` = `upstream` * `local` to its argument number `arg`,
+              the node `wrt`; `total` is ∂out/∂wrt summed so far, this being branch `branch`
+              of `branches` (the edges leaving `wrt`: more than one is a fan-out, and the
+              total derivative is the sum of the branches). The first backward step is the
+              seed: `node` is the output, `wrt` None, `value` 1 (∂out/∂out).
+    """
+
+    phase: Literal["forward", "backward"]
+    node: str
+    value: Number
+    inputs: tuple[Number, ...] = ()
+    wrt: str | None = None
+    arg: int | None = None
+    upstream: Number | None = None
+    local: Number | None = None
+    total: Number | None = None
+    branch: int | None = None
+    branches: int | None = None
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A computational graph evaluated at a point, with every gradient.
+
+    Examples:
+        >>> t = trace("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+        >>> t.value, t.gradient
+        (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
+    """
+
+    expr: str                          # as the user typed it
+    graph: "nx.MultiDiGraph"           # structure; node attrs as in graph.py
+    tape: Tape                         # the compiled graph the numbers ran over
+    at: Mapping[str, Number]           # input values as given (exact where typed exactly)
+    values: Mapping[str, float]        # forward value of every node
+    grads: Mapping[str, float]         # ∂output/∂node for every input and gate
+    _seed: tuple[Any, ...] = field(repr=False, default=())
+
+    @property
+    def output(self) -> str:
+        """The id of the output node (the last assignment, or the whole expression)."""
+        return self.graph.graph["output"]
+
+    @property
+    def output_name(self) -> str:
+        """What the output is called: its assigned name, or f for a bare expression (∂f/∂x)."""
+        return self.graph.graph["output_name"]
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The input variables in order of first use."""
+        return self.graph.graph["inputs"]
+
+    @property
+    def value(self) -> float:
+        """The output's value."""
+        return self.values[self.output]
+
+    @property
+    def gradient(self) -> dict[str, float]:
+        """∂output/∂input for every input variable."""
+        return {x: self.grads[x] for x in self.inputs}
+
+    @cached_property
+    def _exact(self) -> tuple[list, list]:
+        return self.tape.exact([s if isinstance(s, Fraction) else None for s in self._seed],
+                               self.tape.slot[self.output])
+
+    def number(self, node: str, kind: Literal["value", "grad"] = "value") -> Number:
+        """A node's value or gradient: the exact Fraction where there is one, else the float."""
+        exact = self._exact[0 if kind == "value" else 1][self.tape.slot[node]]
+        return exact if exact is not None else (self.values if kind == "value" else self.grads)[node]
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """Every forward step in evaluation order, then the seed and every backward step in reverse."""
+        tape, (ev, eg) = self.tape, self._exact
+        fv = [self.values[n] for n in tape.nodes]
+        value = [e if e is not None else f for e, f in zip(ev, fv)]
+        grad = [e if e is not None else self.grads.get(n, 0.0) for e, n in zip(eg, tape.nodes)]
+        steps = [Step("forward", tape.nodes[o], value[o], inputs=(value[a],) if b < 0 else (value[a], value[b]))
+                 for _, _, o, a, b in tape.ops]
+        out = tape.slot[self.output]
+        steps.append(Step("backward", tape.nodes[out], grad[out]))
+        is_const = [self.graph.nodes[n]["kind"] == "const" for n in tape.nodes]
+        fanout = [0] * len(tape.nodes)
+        for _, _, _, a, b in tape.ops:
+            for i in (a,) if b < 0 else (a, b):
+                fanout[i] += 1
+        seen = [0] * len(tape.nodes)
+        running: list[Number] = [Fraction(0)] * len(tape.nodes)
+        for k in range(len(tape.ops) - 1, -1, -1):
+            _, _, o, a, b = tape.ops[k]
+            ins = (a,) if b < 0 else (a, b)
+            exact_ins = ev[o] is not None  # an exact gate output means exact inputs
+            locals_ = [_exact_or(e, f) for e, f in zip(tape.locals(k, ev), tape.locals(k, fv))] if exact_ins \
+                else list(tape.locals(k, fv))
+            for arg, (i, local) in enumerate(zip(ins, locals_)):
+                if is_const[i]:
+                    continue
+                seen[i] += 1
+                sent = _times(grad[o], local)
+                running[i] = running[i] + sent if _is_exact(running[i]) and _is_exact(sent) \
+                    else float(running[i]) + float(sent)
+                steps.append(Step("backward", tape.nodes[o], sent, wrt=tape.nodes[i], arg=arg, upstream=grad[o],
+                                  local=local, total=running[i], branch=seen[i], branches=fanout[i]))
+        return tuple(steps)
+
+    @cached_property
+    def symbolic(self) -> "Symbolic":
+        """Local derivatives and gradients as SymPy expressions (imports SymPy on first use)."""
+        from .symbolic import Symbolic
+
+        return Symbolic(self)
+
+    def step_count(self) -> int:
+        """How many steps the walkthrough has (forward, the seed, and backward)."""
+        return len(self.steps)
+
+
+def _is_exact(x: Any) -> bool:
+    return isinstance(x, (int, Fraction)) and not isinstance(x, bool)
+
+
+def _exact_or(exact: Any, fallback: float) -> Number:
+    return Fraction(exact) if _is_exact(exact) else fallback
+
+
+def _times(a: Number, b: Number) -> Number:
+    return a * b if _is_exact(a) and _is_exact(b) else float(a) * float(b)
+
+
+def values_from(at: Mapping[str, Any]) -> dict[str, Number]:
+    """User-given input values as numbers: exact Fractions where typed exactly (2, "0.1", 0.5)."""
+    out: dict[str, Number] = {}
+    for name, raw in at.items():
+        if isinstance(raw, bool) or not isinstance(raw, (Real, str)):
+            raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; write e.g. {name}=0.5")
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise ValueInputError(f"the value of {name!r} is {raw!r}; give a finite number")
+        text = raw.strip() if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else None
+        if text is None:
+            out[name] = Fraction(raw)  # int, Fraction
+            continue
+        sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+        try:
+            out[name] = sign * number(body)
+        except ValueError:
+            raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; "
+                                  f"write e.g. {name}=0.5") from None
+    return out
+
+
+def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
+    """Run the forward and backward pass of `graph` at the input values `at`."""
+    given = values_from(at)
+    inputs = graph.graph["inputs"]
+    missing = [x for x in inputs if x not in given]
+    if missing:
+        hint = ",".join(f"{x}=…" for x in missing)
+        raise MissingValueError(f"no value for {', '.join(map(repr, missing))}; pass --at {hint}")
+    extra = [x for x in given if x not in inputs]
+    if extra:
+        raise ValueInputError(f"{', '.join(map(repr, extra))} {'is not an input' if len(extra) == 1 else 'are not inputs'}"
+                              f" of this expression (its inputs: {', '.join(inputs) or 'none'}); remove "
+                              f"{'it' if len(extra) == 1 else 'them'}")
+    tape = Tape.compile(graph)
+    seed: list[Any] = [0.0] * len(tape.nodes)
+    for n, attrs in graph.nodes(data=True):
+        if attrs["kind"] == "input":
+            seed[tape.slot[n]] = given[n]
+        elif attrs["kind"] == "const":
+            seed[tape.slot[n]] = attrs["value"]
+    v = tape.forward([float(s) for s in seed])
+    if not math.isfinite(v[-1] if tape.ops else v[tape.slot[graph.graph["output"]]]) or not all(map(math.isfinite, v)):
+        bad = next(n for n, x in zip(tape.nodes, v) if not math.isfinite(x))
+        raise DomainError(f"node {bad!r} evaluates to {v[tape.slot[bad]]}: it overflows float64; "
+                          f"choose smaller input values")
+    grads = tape.backward(v, tape.slot[graph.graph["output"]])
+    kinds = [graph.nodes[n]["kind"] for n in tape.nodes]
+    for n, d, kind in zip(tape.nodes, grads, kinds):
+        if kind == "input" and not math.isfinite(d):
+            raise DomainError(f"∂/∂{n} is undefined at this point (for a^b with variable b, a must be > 0); "
+                              f"choose other input values")
+    return Trace(
+        expr=graph.graph["expr"], graph=graph, tape=tape, at=given,
+        values=dict(zip(tape.nodes, v)),
+        grads={n: d for n, d, kind in zip(tape.nodes, grads, kinds) if kind != "const"},
+        _seed=tuple(seed),
+    )
+
+
+def trace(expr: str | Program, at: Mapping[str, Any], *, expand: bool = False) -> Trace:
+    """Parse `expr`, build its graph and trace it at `at`: the one entry point.
+
+    Examples:
+        >>> t = trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+        >>> t.values["q"], t.value, t.gradient["x"]
+        (3.0, -12.0, -4.0)
+    """
+    return walk(build_graph(expr, expand=expand), at)

@@ -1,0 +1,87 @@
+"""Independent oracles for a Trace's gradients: SymPy's derivative of the whole expression and
+central finite differences. Used by `tutor grad --verify`, the tests and `gradcheck`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One input's gradient by backprop and by each oracle (None where an oracle cannot say)."""
+
+    input: str
+    backprop: float
+    sympy: float | None
+    numeric: float | None
+    near_kink: bool
+
+    @property
+    def agrees(self) -> bool:
+        """Backprop matches SymPy closely and the finite difference loosely (unless at a kink)."""
+        ok_sym = self.sympy is None or math.isclose(self.backprop, self.sympy, rel_tol=1e-7, abs_tol=1e-9)
+        ok_num = self.numeric is None or self.near_kink or \
+            math.isclose(self.backprop, self.numeric, rel_tol=1e-4, abs_tol=1e-6)
+        return ok_sym and ok_num
+
+
+def central_difference(f: Callable[[Sequence[float]], float], x: Sequence[float], i: int,
+                       h: float | None = None) -> float:
+    """(f(x + h e_i) - f(x - h e_i)) / 2h, with h scaled to x_i."""
+    h = h if h is not None else 1e-6 * max(1.0, abs(x[i]))
+    up, down = list(x), list(x)
+    up[i] += h
+    down[i] -= h
+    return (f(up) - f(down)) / (2 * h)
+
+
+KINKED = {"relu", "abs", "max", "min", "leaky_relu", "elu"}
+
+
+def verify(trace: "Trace") -> list[Agreement]:
+    """Compare every input gradient of `trace` with SymPy's diff and central differences."""
+    import sympy as sp
+
+    from .errors import TutorError
+
+    tape, slot, out = trace.tape, trace.tape.slot, trace.tape.slot[trace.output]
+    seed = [float(s) for s in trace._seed]
+
+    def f(x: Sequence[float]) -> float:
+        return tape.forward(x)[out]
+
+    whole = trace.symbolic.value(trace.output)
+    at = {trace.symbolic.symbols[x]: sp.Float(seed[slot[x]], 30) for x in trace.inputs}
+    rows = []
+    for x in trace.inputs:
+        exact = None
+        if whole is not None:
+            exact = float(sp.N(sp.diff(whole, trace.symbolic.symbols[x]).subs(at), 20))
+            exact = exact if math.isfinite(exact) else None
+        try:
+            numeric = central_difference(f, seed, slot[x])
+        except TutorError:
+            numeric = None
+        rows.append(Agreement(x, trace.grads[x], exact, numeric, near_kink=_near_kink(trace, x)))
+    return rows
+
+
+def _near_kink(trace: "Trace", x: str) -> bool:
+    """True when a kinked gate downstream of x has an input within the finite-difference step."""
+    import networkx as nx
+
+    h = 1e-5 * max(1.0, abs(trace.values[x]))
+    for n in nx.descendants(trace.graph, x):
+        attrs = trace.graph.nodes[n]
+        if attrs.get("gate") in KINKED:
+            ins = [trace.values[i] for i in attrs["inputs"]]
+            gap = abs(ins[0] - ins[1]) if attrs["gate"] in {"max", "min"} else abs(ins[0])
+            if gap < 1e3 * h:
+                return True
+    return False
