@@ -17,8 +17,12 @@ __version__ = "0.1.0"
 __all__ = ["trace", "Trace", "Step", "parse", "build_graph", "GATES", "TutorError",
            "check_answers", "gradcheck"]
 
+# Eager: the name `trace` must be the function, not the submodule of the same name (light:
+# the engine imports lark, networkx and SymPy only when it needs them).
+from .trace import Step, Trace, trace  # noqa: E402
+
 _HOME = {
-    "trace": "trace", "Trace": "trace", "Step": "trace", "parse": "parse", "build_graph": "graph",
+    "parse": "parse", "build_graph": "graph",
     "GATES": "gates", "TutorError": "errors", "check_answers": "check", "gradcheck": "check",
 }
 

@@ -1,0 +1,90 @@
+"""`tutor grad`: the table, the JSON contract, files, stdin, and errors as one line with exit 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_table_shows_exact_numbers_and_symbolic_gradients():
+    r = run("grad", "(x+y)z", "--at", "x=-2,y=5,z=-4")
+    assert r.exit_code == 0
+    assert "f = -12" in r.stdout
+    rows = [line.split("│")[1:-1] for line in r.stdout.splitlines() if line.startswith("│")]
+    assert [[c.strip() for c in row] for row in rows] == [["x", "-2", "-4", "z"], ["y", "5", "-4", "z"],
+                                                          ["z", "-4", "3", "x + y"]]
+
+
+def test_json_contract():
+    r = run("grad", "(x+y)*z", "--at", "x=-2", "--at", "y=5,z=-4", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data == {"expression": "(x+y)*z", "value": -12.0, "gradient": {"x": -4.0, "y": -4.0, "z": 3.0},
+                    "symbolic": {"x": "z", "y": "z", "z": "x + y"}}
+
+
+def test_json_symbolic_strings_are_plain_sympy():
+    r = run("grad", "sigmoid(w*x) + relu(x) + max(w, x) + abs(w)", "--at", "w=0.5,x=2", "--json")
+    data = json.loads(r.stdout)
+    for name, text in data["symbolic"].items():
+        expr = sp.sympify(text)
+        value = float(expr.subs({sp.Symbol("w"): 0.5, sp.Symbol("x"): 2}))
+        assert value == pytest.approx(data["gradient"][name], rel=1e-12)
+
+
+def test_program_from_file_stdin_and_values_from_file(tmp_path):
+    prog = tmp_path / "lecture.txt"
+    prog.write_text("z = w1*x1 + w2*x2 + b1\nh = relu(z)\nyhat = w3*h + b2\nL = (yhat - y)^2\n")
+    values = tmp_path / "values.toml"
+    values.write_text("x1 = 2\nx2 = -1\nw1 = 1.5\nw2 = 2\nb1 = 3\nw3 = 2.5\nb2 = -2\ny = 6\n")
+    r = run("grad", "--file", str(prog), "--at-file", str(values), "--json")
+    assert json.loads(r.stdout)["gradient"]["w1"] == 20
+    jvalues = tmp_path / "values.json"
+    jvalues.write_text(json.dumps({"x": 3}))
+    r = run("grad", "--file", "-", "--at-file", str(jvalues), "--json", input="x*x + x")
+    assert json.loads(r.stdout)["gradient"] == {"x": 7.0}
+
+
+def test_verify_agrees_with_both_oracles():
+    r = run("grad", "1/(1+exp(-(w0*x0 + w1*x1 + w2)))", "--at", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--verify")
+    assert r.exit_code == 0
+    assert r.stdout.count("✓") == 5
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grad", "tahn(x)", "--at", "x=1"], "did you mean 'tanh'"),
+    (["grad", "log(x)", "--at", "x=-1"], "log(-1)"),
+    (["grad", "1/x", "--at", "x=0"], "outside its domain"),
+    (["grad", "x+y", "--at", "x=1"], "no value for 'y'"),
+    (["grad", "x", "--at", "x=1,y=2"], "'y' is not an input"),
+    (["grad", "x", "--at", "x=two"], "not a number"),
+    (["grad", "x", "--at", "x"], "name=value"),
+    (["grad", "__import__('os')", "--at", "x=1"], "unexpected character"),
+    (["grad", "--file", "/nonexistent/file", "--at", "x=1"], "cannot read"),
+    (["grad"], "give an expression"),
+])
+def test_bad_input_is_one_clear_line_and_exit_2(args, message):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert message in r.stderr
+    assert r.stderr.startswith("Error: ") and "Traceback" not in r.stderr
+
+
+def test_module_entry_point_and_fast_help():
+    out = subprocess.run([sys.executable, "-m", "backprop_tutor", "grad", "x*y", "--at", "x=2,y=3", "--json"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["gradient"] == {"x": 3.0, "y": 2.0}
+    code = "import sys, backprop_tutor.cli; print('sympy' in sys.modules, 'networkx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]       # `tutor --help` does not import them

@@ -1,0 +1,65 @@
+"""Symbolic forms: the lecture's chain form, the expanded form, bounded on deep graphs."""
+
+import sympy as sp
+
+import backprop_tutor as bt
+from backprop_tutor.parse import parse
+from backprop_tutor.symbolic import MAX_DEPTH, to_sympy
+
+
+def test_chain_form_in_neighbouring_symbols_and_expanded_form():
+    t = bt.trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+    x, y, z = sp.symbols("x y z", real=True)
+    assert t.symbolic.chain("x") == [("q", 0, 1)]            # ∂f/∂x = ∂f/∂q · ∂q/∂x, local 1
+    assert t.symbolic.chain("q") == [("f", 0, z)]            # ∂f/∂q = ∂f/∂f · z
+    assert t.symbolic.grad("x") == z and t.symbolic.grad("z") == x + y
+
+
+def test_fan_out_chain_has_one_term_per_edge():
+    t = bt.trace("x*x + x", {"x": 3})
+    terms = t.symbolic.chain("x")
+    assert sorted((c, arg) for c, arg, _ in terms) == [("n1", 0), ("n1", 1), ("n2", 1)]
+    x = sp.Symbol("x", real=True)
+    assert sp.expand(t.symbolic.grad("x") - (2 * x + 1)) == 0
+
+
+def test_expanded_gradient_evaluates_to_the_backprop_number():
+    t = bt.trace("sigmoid(w0*x0 + w1*x1 + w2)", dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3))
+    at = {t.symbolic.symbols[v]: t.values[v] for v in t.inputs}
+    for v in t.inputs:
+        assert float(t.symbolic.grad(v).subs(at)) == __import__("pytest").approx(t.gradient[v], rel=1e-12)
+
+
+def test_expanded_strings_read_back_with_plain_sympify():
+    t = bt.trace("z = w1*x1 + w2*x2 + b1; h = relu(z); yhat = w3*h + b2; L = (yhat - y)^2",
+                 dict(x1=2, x2=-1, w1=1.5, w2=2, b1=3, w3=2.5, b2=-2, y=6))
+    text = str(t.symbolic.grad("w1"))
+    assert "Heaviside(" in text and ", 0)" in text
+    back = sp.sympify(text)                      # our own output, not user input
+    at = {sp.Symbol(v): t.values[v] for v in t.inputs}
+    assert float(back.subs(at)) == t.gradient["w1"] == 20
+
+
+def test_deep_graphs_keep_the_chain_form_and_bound_the_expanded_one():
+    text = "x"
+    for _ in range(MAX_DEPTH + 5):
+        text = f"sigmoid({text})"
+    t = bt.trace(text, {"x": 0.3})
+    assert t.symbolic.grad("x") is None and "deep" in t.symbolic.why_not
+    assert len(t.symbolic.chain("x")) == 1
+
+
+def test_symbolic_size_grows_linearly_on_a_sigmoid_chain():
+    sizes = []
+    for depth in (10, 20, 40):
+        text = "x"
+        for _ in range(depth):
+            text = f"sigmoid({text})"
+        sizes.append(bt.trace(text, {"x": 0.3}).symbolic.size())
+    assert sizes[2] - sizes[1] <= 2.5 * (sizes[1] - sizes[0]) + 10   # linear, not quadratic
+
+
+def test_to_sympy_builds_from_the_safe_tree():
+    expr = parse("(1 - s)*s + exp(x)").statements[0].expr
+    s, x = sp.symbols("s x")
+    assert to_sympy(expr, {"s": s, "x": x}) == (1 - s) * s + sp.exp(x)

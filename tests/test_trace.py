@@ -1,0 +1,140 @@
+"""The lecture examples with their published numbers, fan-out, exactness, errors, scale."""
+
+from fractions import Fraction
+
+import pytest
+
+import backprop_tutor as bt
+from backprop_tutor.errors import DomainError, MissingValueError, ValueInputError
+from backprop_tutor.fmt import fmt
+
+NEURON = "1/(1+exp(-(w0*x0 + w1*x1 + w2)))"
+NEURON_AT = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+NET = "z = w1*x1 + w2*x2 + b1; h = relu(z); yhat = w3*h + b2; L = (yhat - y)^2"
+NET_AT = dict(x1=2, x2=-1, w1=1.5, w2=2, b1=3, w3=2.5, b2=-2, y=6)
+
+EXAMPLES = [
+    ("(x+y)*z", dict(x=-2, y=5, z=-4)),
+    ("q = x + y; f = q * z", dict(x=-2, y=5, z=-4)),
+    (NEURON, NEURON_AT),
+    ("sigmoid(w0*x0 + w1*x1 + w2)", NEURON_AT),
+    (NET, NET_AT),
+    ("f = 2*(x*y + max(z, w))", dict(x=3, y=-4, z=2, w=-1)),
+    ("x*x + x", dict(x=3)),
+    ("h = sigmoid(a*x) + softplus(b*x); f = h*h", dict(a=0.5, b=-1.5, x=2)),
+]
+
+
+def test_cs231n_chain_rule():
+    t = bt.trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+    assert (t.values["q"], t.value) == (3, -12)
+    assert t.gradient == {"x": -4, "y": -4, "z": 3}
+    assert t.grads["q"] == -4
+
+
+def test_cs231n_sigmoid_neuron():
+    t = bt.trace(NEURON, NEURON_AT)
+    assert fmt(t.value) == "0.73"
+    shown = {x: fmt(d) for x, d in t.gradient.items()}
+    assert shown == {"w0": "-0.20", "x0": "0.39", "w1": "-0.39", "x1": "-0.59", "w2": "0.20"}
+    labels = [t.graph.nodes[n]["label"] for n in t.graph if t.graph.nodes[n]["kind"] == "gate"]
+    assert labels == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]     # the slide's gates
+
+
+def test_sigmoid_gate_kept_whole_and_expanded():
+    whole = bt.trace("sigmoid(w0*x0 + w1*x1 + w2)", NEURON_AT)
+    (sig,) = [n for n in whole.graph if whole.graph.nodes[n].get("gate") == "sigmoid"]
+    s = whole.symbolic.symbols[sig]
+    assert whole.symbolic.local(sig, 0).equals((1 - s) * s)              # (1 - σ)σ
+    expanded = bt.trace("sigmoid(w0*x0 + w1*x1 + w2)", NEURON_AT, expand=True)
+    labels = [expanded.graph.nodes[n]["label"] for n in expanded.graph if expanded.graph.nodes[n]["kind"] == "gate"]
+    assert labels == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+    assert expanded.gradient == pytest.approx(bt.trace(NEURON, NEURON_AT).gradient, rel=1e-15)
+
+
+def test_relu_network_program():
+    t = bt.trace(NET, NET_AT)
+    assert [t.values[n] for n in ("z", "h", "yhat", "L")] == [4, 4, 8, 4]
+    assert (t.grads["w3"], t.grads["h"], t.grads["w1"], t.grads["b1"]) == (16, 10, 20, 10)
+
+
+def test_gate_patterns():
+    t = bt.trace("f = 2*(x*y + max(z, w))", dict(x=3, y=-4, z=2, w=-1))
+    assert t.value == -20
+    assert t.gradient == {"x": -8, "y": 6, "z": 2, "w": 0}
+
+
+def test_fan_out_sums_the_branches():
+    t = bt.trace("x*x + x", {"x": 3})
+    assert (t.value, t.gradient["x"]) == (12, 7)
+    into_x = [s for s in t.steps if s.phase == "backward" and s.wrt == "x"]
+    assert [s.value for s in into_x] == [1, 3, 3]
+    assert [s.total for s in into_x] == [1, 4, 7]
+    assert [(s.branch, s.branches) for s in into_x] == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_plus_a_keeps_two_edges():
+    t = bt.trace("a + a", {"a": 5})
+    assert t.graph.number_of_edges("a", "n1") == 2
+    assert t.gradient["a"] == 2
+
+
+def test_steps_read_upstream_times_local():
+    t = bt.trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+    forward = [s for s in t.steps if s.phase == "forward"]
+    assert [(s.node, s.value, s.inputs) for s in forward] == [("q", 3, (-2, 5)), ("f", -12, (3, -4))]
+    backward = [s for s in t.steps if s.phase == "backward"]
+    assert (backward[0].node, backward[0].wrt, backward[0].value) == ("f", None, 1)      # the seed
+    for s in backward[1:]:
+        assert s.value == s.upstream * s.local
+    dx = next(s for s in backward if s.wrt == "x")
+    assert (dx.node, dx.upstream, dx.local, dx.value) == ("q", -4, 1, -4)
+
+
+def test_numbers_are_exact_where_the_inputs_are():
+    t = bt.trace(NET, NET_AT)
+    assert all(isinstance(s.value, Fraction) for s in t.steps)
+    assert t.number("yhat") == 8 and isinstance(t.number("yhat"), Fraction)
+    t = bt.trace("x*0.1 + y*0.2", {"x": 1, "y": 1})
+    assert t.number(t.output) == Fraction(3, 10) and fmt(t.number(t.output)) == "0.3"
+    assert t.value != 0.3 or True  # the float may be 0.30000000000000004; the shown number is exact
+    t = bt.trace(NEURON, NEURON_AT)
+    assert isinstance(t.number(t.output), float)       # exp makes it inexact: shown rounded
+
+
+def test_granularity_gives_the_same_leaf_gradients():
+    for text, at in EXAMPLES:
+        collapsed, expanded = bt.trace(text, at), bt.trace(text, at, expand=True)
+        assert expanded.gradient == pytest.approx(collapsed.gradient, rel=1e-12), text
+        assert expanded.value == pytest.approx(collapsed.value, rel=1e-12)
+
+
+@pytest.mark.parametrize("text, at, error, message", [
+    ("x + y", {"x": 1}, MissingValueError, "no value for 'y'"),
+    ("x", {"x": 1, "w": 2}, ValueInputError, "'w' is not an input"),
+    ("x", {"x": "abc"}, ValueInputError, "not a number"),
+    ("x", {"x": float("nan")}, ValueInputError, "finite"),
+    ("log(x)", {"x": -1}, DomainError, "log(-1)"),
+    ("1/x", {"x": 0}, DomainError, "div(1, 0)"),
+    ("sqrt(x)", {"x": -1}, DomainError, "sqrt(-1)"),
+    ("sqrt(x)", {"x": 0}, DomainError, "no derivative"),
+    ("exp(x)", {"x": 1000}, DomainError, "overflows"),
+    ("9^9^9^9", {}, DomainError, "overflows"),
+    ("2^(10^8)", {}, DomainError, "overflows"),
+    ("x^y", {"x": -2, "y": 2}, DomainError, "∂/∂y"),
+])
+def test_bad_values_are_clear_errors(text, at, error, message):
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)").replace("^", r"\^")):
+        bt.trace(text, at)
+
+
+def test_deep_chain_and_long_sum_trace_without_recursion():
+    text = "x"
+    for _ in range(10_000):
+        text = f"tanh({text})"
+    t = bt.trace(text, {"x": 0.5})
+    assert 0 < t.gradient["x"] < 1
+    n = 10_000
+    t = bt.trace(" + ".join(f"w{i}*x{i}" for i in range(n)), {**{f"w{i}": i for i in range(n)}, **{f"x{i}": 1 for i in range(n)}})
+    assert t.value == n * (n - 1) / 2
+    assert t.gradient["x7"] == 7 and t.gradient["w7"] == 1
