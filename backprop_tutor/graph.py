@@ -83,6 +83,7 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
     env: dict[str, str] = {}          # assigned name -> node id
     first_use: dict[str, Expr] = {}   # input name -> where it is first used
     memo: dict[int, str] = {}         # id(Expr) -> node id
+    edges: list[tuple] = []           # added in one call at the end: much faster than one by one
     primitives: dict[int, Expr] = {}  # id(composite Expr) -> its primitive form (kept alive: ids stay valid)
 
     def add_node(node_id: str, **attrs: object) -> str:
@@ -139,13 +140,14 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
                 add_node(node_id, kind="gate", gate=e.value, inputs=tuple(inputs), label=_fold_label(e.value, inputs, g),
                          name=node_id if node_id == stmt.name else None, line=e.line, col=e.col)
                 for pos, src in enumerate(inputs):
-                    g.add_edge(src, node_id, key=pos, arg=pos)
+                    edges.append((src, node_id, pos, {"arg": pos}))
                     if g.nodes[src]["kind"] == "const" and g.nodes[node_id]["label"] != GATES[e.value].symbol:
                         g.nodes[src]["folded"] = True
                 memo[id(e)] = node_id
             stack.pop()
         if stmt.name:
             env[stmt.name] = memo[id(stmt.expr)]
+    g.add_edges_from(edges)
     g.graph["output"] = memo[id(program.statements[-1].expr)]
     last = program.statements[-1].name
     g.graph["output_name"] = last or next(n for n in ("f", "out", "output") if n not in names)

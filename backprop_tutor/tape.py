@@ -29,20 +29,32 @@ class Tape:
     slot: dict[str, int]
     ops: tuple[tuple[Callable, Callable, int, int, int], ...]   # (forward, local, out, a, b); b = -1: unary
     gates: tuple[str, ...]                                      # gate name of each op
+    kinds: tuple[str, ...]                                      # "input" | "const" | "gate" of each slot
+    consts: tuple[tuple[int, Any], ...]                         # (slot, value) of the constants
+
+    @classmethod
+    def of(cls, g: "nx.MultiDiGraph") -> "Tape":
+        """The graph's tape, compiled on first use and kept with it (graphs are not mutated)."""
+        if "tape" not in g.graph:
+            g.graph["tape"] = cls.compile(g)
+        return g.graph["tape"]
 
     @classmethod
     def compile(cls, g: "nx.MultiDiGraph") -> "Tape":
         """Flatten the graph (its nodes are already in evaluation order)."""
         nodes = tuple(g.nodes)
         slot = {n: i for i, n in enumerate(nodes)}
-        ops, gates = [], []
+        ops, gates, kinds, consts = [], [], [], []
         for n, attrs in g.nodes(data=True):
+            kinds.append(attrs["kind"])
             if attrs["kind"] == "gate":
                 gate = GATES[attrs["gate"]]
                 ins = [slot[i] for i in attrs["inputs"]]
                 ops.append((gate.forward, gate.local, slot[n], ins[0], ins[1] if len(ins) > 1 else -1))
                 gates.append(gate.name)
-        return cls(nodes, slot, tuple(ops), tuple(gates))
+            elif attrs["kind"] == "const":
+                consts.append((slot[n], attrs["value"]))
+        return cls(nodes, slot, tuple(ops), tuple(gates), tuple(kinds), tuple(consts))
 
     def forward(self, seed: Sequence[Any]) -> list[Any]:
         """Values of every slot, from `seed` (inputs and constants filled in, gates anything)."""

@@ -101,8 +101,13 @@ class Trace:
 
     @cached_property
     def _exact(self) -> tuple[list, list]:
-        return self.tape.exact([s if isinstance(s, Fraction) else None for s in self._seed],
-                               self.tape.slot[self.output])
+        tape = self.tape
+        seed: list[Fraction | None] = [None] * len(tape.nodes)
+        for x in self.inputs:
+            seed[tape.slot[x]] = _exactly(self.at[x])
+        for i, value in tape.consts:  # literals are exact; π and e are not
+            seed[i] = value if isinstance(value, Fraction) else None
+        return tape.exact(seed, tape.slot[self.output])
 
     def number(self, node: str, kind: Literal["value", "grad"] = "value") -> Number:
         """A node's value or gradient: the exact Fraction where there is one, else the float."""
@@ -120,7 +125,7 @@ class Trace:
                  for _, _, o, a, b in tape.ops]
         out = tape.slot[self.output]
         steps.append(Step("backward", tape.nodes[out], grad[out]))
-        is_const = [self.graph.nodes[n]["kind"] == "const" for n in tape.nodes]
+        is_const = [kind == "const" for kind in tape.kinds]
         fanout = [0] * len(tape.nodes)
         for _, _, _, a, b in tape.ops:
             for i in (a,) if b < 0 else (a, b):
@@ -168,25 +173,31 @@ def _times(a: Number, b: Number) -> Number:
     return a * b if _is_exact(a) and _is_exact(b) else float(a) * float(b)
 
 
-def values_from(at: Mapping[str, Any]) -> dict[str, Number]:
-    """User-given input values as numbers: exact Fractions where typed exactly (2, "0.1", 0.5)."""
-    out: dict[str, Number] = {}
+def values_from(at: Mapping[str, Any]) -> dict[str, Number | int]:
+    """User-given input values as numbers: ints and floats as given, text as an exact Fraction."""
+    out: dict[str, Number | int] = {}
     for name, raw in at.items():
         if isinstance(raw, bool) or not isinstance(raw, (Real, str)):
             raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; write e.g. {name}=0.5")
-        if isinstance(raw, float) and not math.isfinite(raw):
+        if isinstance(raw, str):
+            text = raw.strip()
+            sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+            try:
+                raw = sign * number(body)
+            except ValueError:
+                raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; "
+                                      f"write e.g. {name}=0.5") from None
+        elif not math.isfinite(raw):
             raise ValueInputError(f"the value of {name!r} is {raw!r}; give a finite number")
-        text = raw.strip() if isinstance(raw, str) else repr(raw) if isinstance(raw, float) else None
-        if text is None:
-            out[name] = Fraction(raw)  # int, Fraction
-            continue
-        sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
-        try:
-            out[name] = sign * number(body)
-        except ValueError:
-            raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; "
-                                  f"write e.g. {name}=0.5") from None
+        out[name] = raw
     return out
+
+
+def _exactly(x: Any) -> Fraction | None:
+    """The exact number a user meant: 0.1 typed as a float is the decimal 1/10."""
+    if isinstance(x, float):
+        return number(repr(abs(x))) * (-1 if x < 0 else 1)
+    return Fraction(x) if _is_exact(x) else None
 
 
 def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
@@ -197,35 +208,34 @@ def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     if missing:
         hint = ",".join(f"{x}=…" for x in missing)
         raise MissingValueError(f"no value for {', '.join(map(repr, missing))}; pass --at {hint}")
-    extra = [x for x in given if x not in inputs]
-    if extra:
+    if len(given) > len(inputs):
+        known = set(inputs)
+        extra = [x for x in given if x not in known]
         raise ValueInputError(f"{', '.join(map(repr, extra))} {'is not an input' if len(extra) == 1 else 'are not inputs'}"
                               f" of this expression (its inputs: {', '.join(inputs) or 'none'}); remove "
                               f"{'it' if len(extra) == 1 else 'them'}")
-    tape = Tape.compile(graph)
+    tape = Tape.of(graph)
     seed: list[Any] = [0.0] * len(tape.nodes)
-    for n, attrs in graph.nodes(data=True):
-        if attrs["kind"] == "input":
-            seed[tape.slot[n]] = given[n]
-        elif attrs["kind"] == "const":
-            seed[tape.slot[n]] = attrs["value"]
+    for x in inputs:
+        seed[tape.slot[x]] = given[x]
+    for i, value in tape.consts:
+        seed[i] = value
     v = tape.forward([float(s) for s in seed])
-    if not math.isfinite(v[-1] if tape.ops else v[tape.slot[graph.graph["output"]]]) or not all(map(math.isfinite, v)):
+    if not all(map(math.isfinite, v)):
         bad = next(n for n, x in zip(tape.nodes, v) if not math.isfinite(x))
         raise DomainError(f"node {bad!r} evaluates to {v[tape.slot[bad]]}: it overflows float64; "
                           f"choose smaller input values")
     grads = tape.backward(v, tape.slot[graph.graph["output"]])
-    kinds = [graph.nodes[n]["kind"] for n in tape.nodes]
-    for n, d, kind in zip(tape.nodes, grads, kinds):
-        if kind == "input" and not math.isfinite(d):
-            raise DomainError(f"∂/∂{n} is undefined at this point (for a^b with variable b, a must be > 0); "
-                              f"choose other input values")
-    return Trace(
-        expr=graph.graph["expr"], graph=graph, tape=tape, at=given,
-        values=dict(zip(tape.nodes, v)),
-        grads={n: d for n, d, kind in zip(tape.nodes, grads, kinds) if kind != "const"},
-        _seed=tuple(seed),
-    )
+    if not all(map(math.isfinite, grads)):
+        for n, d, kind in zip(tape.nodes, grads, tape.kinds):
+            if kind == "input" and not math.isfinite(d):
+                raise DomainError(f"∂/∂{n} is undefined at this point (for a^b with variable b, a must be > 0); "
+                                  f"choose other input values")
+    all_grads = dict(zip(tape.nodes, grads))
+    for i, _ in tape.consts:
+        del all_grads[tape.nodes[i]]
+    return Trace(expr=graph.graph["expr"], graph=graph, tape=tape, at=given,
+                 values=dict(zip(tape.nodes, v)), grads=all_grads, _seed=tuple(seed))
 
 
 def trace(expr: str | Program, at: Mapping[str, Any], *, expand: bool = False) -> Trace:

@@ -138,3 +138,10 @@ def test_deep_chain_and_long_sum_trace_without_recursion():
     t = bt.trace(" + ".join(f"w{i}*x{i}" for i in range(n)), {**{f"w{i}": i for i in range(n)}, **{f"x{i}": 1 for i in range(n)}})
     assert t.value == n * (n - 1) / 2
     assert t.gradient["x7"] == 7 and t.gradient["w7"] == 1
+
+
+def test_pi_and_e_are_not_taken_as_exact_decimals_but_typed_floats_are():
+    t = bt.trace("pi*x", {"x": 2})
+    assert isinstance(t.number(t.output), float)
+    t = bt.trace("x + y", {"x": 0.1, "y": 0.2})
+    assert t.number(t.output) == Fraction(3, 10)
