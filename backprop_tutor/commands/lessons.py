@@ -1,11 +1,114 @@
-"""Commands of this noun are added by their issue's work; register adds none yet."""
+"""`tutor lessons`, `tutor run`, `tutor explain` and `tutor lesson check`: the terminal tutor."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
+from . import _options as opt
+
+Step = Annotated[int, typer.Option("--step", "-s", min=1, help="Start at this step (1 is the first).")]
+All = Annotated[bool, typer.Option("--all", help="Print every step in order and exit (the default when "
+                                                 "output is not a terminal).")]
+
+
+def lessons() -> None:
+    """List the lessons: id, title, what it teaches, number of steps."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..lesson import builtin, load
+    from ..tutor import build
+
+    table = Table(title="Lessons (start one with: tutor run ID)", title_justify="left")
+    for col in ("#", "id", "title", "what it teaches", "steps"):
+        table.add_column(col, justify="right" if col in ("#", "steps") else "left")
+    for k, path in enumerate(builtin(), 1):
+        lesson = load(path)
+        table.add_row(str(k), lesson.id, lesson.title, lesson.summary, str(len(build(lesson))))
+    Console().print(table)
+
+
+def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
+    from rich.console import Console
+
+    from ..errors import TutorError
+    from ..session import interact, print_all
+
+    if step > len(screens):
+        raise TutorError(f"--step {step} is past the end: this walkthrough has {len(screens)} steps")
+    console = Console()
+    if show_all or not (sys.stdout.isatty() and sys.stdin.isatty()):
+        print_all(screens, title, console, step)
+        return
+    right, total = interact(screens, title, console, step)
+    if total:
+        console.print(f"Score: {right} of {total} quiz questions right.")
+
+
+def run(
+    lesson: Annotated[str | None, typer.Argument(help="A lesson id (see `tutor lessons`) or a path to a "
+                                                      "lesson file (.toml). Default: the first lesson.")] = None,
+    show_all: All = False,
+    step: Step = 1,
+) -> None:
+    """Step through a lesson: Enter/n/→ next, b/← back, r restart, h hint, q quit.
+
+    Example: tutor run chain-rule
+    """
+    from ..lesson import builtin, find, load
+    from ..tutor import build
+
+    chosen = find(lesson) if lesson else load(builtin()[0])
+    _walk(build(chosen), chosen.title, step, show_all)
+
+
+def explain(
+    expr: Annotated[str | None, typer.Argument(help="Expression or program, e.g. '(x+y)*z' or "
+                                                    "'q = x + y; f = q * z'.")] = None,
+    at: opt.At = None,
+    at_file: opt.AtFile = None,
+    file: opt.File = None,
+    expand: opt.Expand = False,
+    show_all: All = False,
+    step: Step = 1,
+) -> None:
+    """Walk through the forward and backward pass of any expression, gate by gate.
+
+    Example: tutor explain '(x+y)*z' --at x=-2,y=5,z=-4
+    """
+    from ..trace import trace
+    from ..tutor import build, explain as lesson_of
+
+    text = opt.program_text(expr, file)
+    values = opt.values(at, at_file)
+    trace(text, values, expand=expand)  # engine errors (a missing value, a typo) as the engine words them
+    _walk(build(lesson_of(text, values, expand)), "; ".join(text.strip().splitlines()), step, show_all)
+
+
+def check(file: Annotated[str, typer.Argument(help="The lesson file (.toml) to validate.")]) -> None:
+    """Validate a lesson file: its keys, types, programs, and the nodes its steps name.
+
+    Example: tutor lesson check lessons/01-chain-rule.toml
+    """
+    from ..lesson import load
+    from ..tutor import build
+
+    lesson = load(file)
+    screens = build(lesson)
+    quizzes = sum(s.quiz is not None for s in screens)
+    typer.echo(f"ok: {file}: lesson {lesson.id!r} ({lesson.title}), {len(lesson.steps)} steps in the file, "
+               f"{len(screens)} screens, {quizzes} quizzes")
+
 
 def register(app: typer.Typer, friendly: Callable) -> None:
-    """Add this module's commands to the app."""
+    """Add `lessons`, `run`, `explain` and the `lesson` sub-app (`lesson check`)."""
+    app.command()(friendly(lessons))
+    app.command()(friendly(run))
+    app.command()(friendly(explain))
+    lesson_app = typer.Typer(no_args_is_help=True, help="Tools for lesson authors.")
+    lesson_app.command()(friendly(check))
+    app.add_typer(lesson_app, name="lesson")

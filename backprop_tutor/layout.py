@@ -1,0 +1,88 @@
+"""Where to draw each node: Graphviz's `-Tplain` layout, on a grid of terminal characters.
+
+The system `dot` is used when it is on PATH, else `graphviz-pure` (same flags). Each node
+is given its box's size in characters (a character is 0.1in wide and 0.2in tall here), so
+Graphviz keeps the boxes apart and orders the ranks to avoid crossings. Without either
+program, a plain layered layout (rank = longest path from an input) is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+
+CHAR_W, CHAR_H = 0.1, 0.2       # inches per terminal column / row
+RANKSEP_COLS, NODESEP_ROWS = 7, 1
+
+
+def _program() -> str | None:
+    return shutil.which("dot") or shutil.which("graphviz-pure")
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@functools.lru_cache(maxsize=256)
+def place(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, str], ...]) -> dict[str, tuple[int, int]]:
+    """Top-left (row, col) of each node's box, from (id, width, height) in characters and edges."""
+    lines = ["digraph G {", "rankdir=LR;", f"ranksep={RANKSEP_COLS * CHAR_W};", f"nodesep={NODESEP_ROWS * CHAR_H};",
+             "node [shape=box, fixedsize=true, label=\"\"];"]
+    lines += [f"{_quote(n)} [width={w * CHAR_W:.2f}, height={h * CHAR_H:.2f}];" for n, w, h in nodes]
+    lines += [f"{_quote(a)} -> {_quote(b)};" for a, b in edges]
+    lines.append("}")
+    program = _program()
+    out = None
+    if program:
+        try:
+            run = subprocess.run([program, "-Tplain"], input="\n".join(lines), capture_output=True, text=True,
+                                 timeout=10)
+            out = run.stdout if run.returncode == 0 else None
+        except (OSError, subprocess.TimeoutExpired):
+            out = None
+    sizes = {n: (w, h) for n, w, h in nodes}
+    centres = _parse_plain(out) if out else None
+    if not centres or set(centres) != set(sizes):
+        return _layered(nodes, edges)
+    top = max(y for _, y in centres.values())
+    left = min(x for x, _ in centres.values())
+    placed = {}
+    for n, (x, y) in centres.items():
+        w, h = sizes[n]
+        placed[n] = (round((top - y) / CHAR_H - h / 2), round((x - left) / CHAR_W - w / 2))
+    r0 = min(r for r, _ in placed.values())
+    c0 = min(c for _, c in placed.values())
+    return {n: (r - r0, c - c0) for n, (r, c) in placed.items()}
+
+
+def _parse_plain(text: str) -> dict[str, tuple[float, float]]:
+    """Node centres (x, y in inches) from Graphviz's plain output."""
+    import shlex
+
+    centres = {}
+    for line in text.splitlines():
+        if line.startswith("node "):
+            parts = shlex.split(line)
+            centres[parts[1]] = (float(parts[2]), float(parts[3]))
+    return centres
+
+
+def _layered(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, str], ...]) -> dict[str, tuple[int, int]]:
+    """A fallback layout: columns by longest path from a source, rows in order of appearance."""
+    rank = {n: 0 for n, _, _ in nodes}
+    for _ in nodes:  # relax: nodes are few (a drawing shows at most a neighbourhood)
+        for a, b in edges:
+            rank[b] = max(rank[b], rank[a] + 1)
+    width = {r: 0 for r in rank.values()}
+    for n, w, _ in nodes:
+        width[rank[n]] = max(width[rank[n]], w)
+    col, x = {}, 0
+    for r in sorted(width):
+        col[r], x = x, x + width[r] + RANKSEP_COLS
+    row = {r: 0 for r in width}
+    placed = {}
+    for n, _, h in nodes:
+        placed[n] = (row[rank[n]], col[rank[n]])
+        row[rank[n]] += h + NODESEP_ROWS
+    return placed

@@ -1,0 +1,113 @@
+"""Learning from gradients: update steps (SGD, momentum, Adam) and side-by-side comparisons.
+
+The maths of a step still runs in the engine: each new forward pass is a new `walk` of the
+same graph at the updated values. Only the optimizers' arithmetic lives here. One SGD step
+stays exact (1.5 - 0.01·20 = 1.3); repeated runs use floats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from .trace import Number, values_from, walk
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+
+def exact(x: Any) -> Number:
+    """A lesson's number (TOML int/float) as the engine reads it: 0.01 -> Fraction(1, 100)."""
+    return values_from({"x": x})["x"]
+
+
+@dataclass(frozen=True)
+class Update:
+    """One gradient-descent step: param -> (old, gradient, new), and the traces around it."""
+
+    lr: Number
+    rows: dict[str, tuple[Number, Number, Number]]
+    before: "Trace"
+    after: "Trace"
+
+
+def sgd_step(t: "Trace", params: list[str], lr: Any) -> Update:
+    """x_{t+1} = x_t - lr·dx for each parameter, then a new forward pass at the new values."""
+    lr = exact(lr)
+    rows = {}
+    for p in params:
+        old, grad = t.number(p), t.number(p, "grad")
+        step = lr * grad if isinstance(lr, Fraction) and isinstance(grad, Fraction) else float(lr) * float(grad)
+        new = old - step if isinstance(old, Fraction) and isinstance(step, Fraction) else float(old) - float(step)
+        rows[p] = (old, grad, new)
+    at = {x: t.number(x) for x in t.inputs} | {p: r[2] for p, r in rows.items()}
+    return Update(lr, rows, t, walk(t.graph, at))
+
+
+@dataclass(frozen=True)
+class Run:
+    """Repeated updates by one optimizer: (iteration, loss) every `every` iterations, and the end point."""
+
+    optimizer: str
+    losses: list[tuple[int, float]]
+    final: dict[str, float]
+
+
+def optimize(t: "Trace", params: list[str], lr: float, optimizer: str, iterations: int, every: int = 1,
+             gamma: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Run:
+    """Run `iterations` updates of `optimizer` ("sgd", "momentum" or "adam") from the trace's values."""
+    at = {x: float(t.values[x]) for x in t.inputs}
+    m = {p: 0.0 for p in params}   # momentum's velocity v, or Adam's first moment
+    v = {p: 0.0 for p in params}   # Adam's second moment
+    losses = [(0, float(t.value))]
+    current = t
+    for k in range(1, iterations + 1):
+        for p in params:
+            g = current.grads[p]
+            if optimizer == "sgd":                     # θ = θ - η∇J
+                at[p] -= lr * g
+            elif optimizer == "momentum":              # v = γv + η∇J; θ = θ - v
+                m[p] = gamma * m[p] + lr * g
+                at[p] -= m[p]
+            else:                                      # Adam, with bias correction
+                m[p] = beta1 * m[p] + (1 - beta1) * g
+                v[p] = beta2 * v[p] + (1 - beta2) * g * g
+                at[p] -= lr * (m[p] / (1 - beta1**k)) / (math.sqrt(v[p] / (1 - beta2**k)) + eps)
+        current = walk(t.graph, at)
+        if k % every == 0 or k == iterations:
+            losses.append((k, float(current.value)))
+    return Run(optimizer, losses, {p: at[p] for p in params})
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A function of x at several points: its values and its slopes (from the engine's backward pass)."""
+
+    function: str
+    points: list[Number]
+    values: list[Number | None]
+    slopes: list[Number | None]
+
+
+def curves(functions: list[str], points: list[Any]) -> list[Curve]:
+    """Each function's value and derivative at each point (None where it is undefined)."""
+    from .errors import TutorError
+    from .graph import build_graph
+
+    xs = [exact(p) for p in points]
+    out = []
+    for text in functions:
+        g = build_graph(text)
+        values, slopes = [], []
+        for x in xs:
+            try:
+                t = walk(g, {"x": x} if "x" in g.graph["inputs"] else {})
+                values.append(t.number(t.output))
+                slopes.append(t.number("x", "grad") if "x" in t.inputs else 0)
+            except TutorError:
+                values.append(None)
+                slopes.append(None)
+        out.append(Curve(text, xs, values, slopes))
+    return out

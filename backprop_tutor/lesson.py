@@ -1,0 +1,273 @@
+"""Lesson files (TOML) -> validated `Lesson` data, with precise errors for their authors.
+
+A lesson names one or more graphs (a program and the values of its inputs) and a list of
+steps. Loading checks the shape of the file (keys, kinds, types) and that every program
+parses; `tutor.build` then traces the graphs and checks the nodes the steps name. Every
+error says: file, line, what is wrong, what was expected. SymPy is never imported here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import LessonError, ParseError
+from .parse import parse
+from .tomlpos import locate
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_TEXT = "a string"
+_NUM = "a number"
+_NAMES = "a list of names, e.g. [\"x\", \"y\"]"
+_TOP = {"id": _TEXT, "title": _TEXT, "summary": _TEXT, "program": _TEXT, "at": "a table of name = number",
+        "granularity": '"gates" or "primitives"', "graphs": "tables [graphs.NAME]", "steps": "[[steps]] tables"}
+_GRAPH = {"program": _TEXT, "at": "a table of name = number", "granularity": '"gates" or "primitives"'}
+_COMMON = {"kind": _TEXT, "title": _TEXT, "text": _TEXT, "graph": "the name of a graph", "hint": _TEXT}
+KINDS: dict[str, dict[str, str]] = {
+    "narrative": {"show": '"none", "graph", "forward" or "all"'},
+    "forward": {"nodes": _NAMES},
+    "backward": {"nodes": _NAMES},
+    "quiz": {"ask": '"value", "grad" or "local"', "node": _TEXT, "wrt": _TEXT, "prompt": _TEXT,
+             "answer": "a formula string", "tolerance": _NUM},
+    "update": {"lr": _NUM, "params": _NAMES, "optimizer": 'a list of "sgd", "momentum", "adam"',
+               "iterations": "a whole number", "every": "a whole number", "momentum": _NUM,
+               "beta1": _NUM, "beta2": _NUM, "save_as": _TEXT},
+    "compare": {"graphs": _NAMES, "rows": _NAMES, "show": '"value", "grad" or "both"',
+                "functions": "a list of expressions in x", "points": "a list of numbers"},
+    "matrix": {"matrices": "[[steps.matrices]] tables with label, cells, show"},
+}
+REQUIRED = {"quiz": ("ask", "node"), "update": ("lr", "params"), "matrix": ("matrices",)}
+CHOICES = {"show": {"none", "graph", "forward", "all", "value", "grad", "both"},
+           "ask": {"value", "grad", "local"}, "granularity": {"gates", "primitives"}}
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """A program and the input values it runs at."""
+
+    name: str
+    program: str
+    at: dict[str, Any]
+    expand: bool
+    line: int                       # line of `program` in the file (for parse errors)
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step as written: its kind, its fields, and where each field is."""
+
+    kind: str
+    fields: dict[str, Any]
+    index: int                      # position in [[steps]], from 0
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field, or `default`."""
+        return self.fields.get(key, default)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A validated lesson file."""
+
+    id: str
+    title: str
+    summary: str
+    path: str
+    graphs: dict[str, GraphSpec]
+    steps: tuple[StepSpec, ...]
+    text: str = field(repr=False, default="")
+
+    def error(self, step: StepSpec | None, key: str, what: str, expected: str = "") -> LessonError:
+        """A LessonError pointing at `key` of `step` (or the top level)."""
+        line = (step.lines.get(key) or step.lines.get("kind", 1)) if step else locate(self.text, (key,))
+        return _error(self.path, line, what, expected)
+
+
+def _error(path: str, line: int, what: str, expected: str = "") -> LessonError:
+    return LessonError(f"{path}, line {line}: {what}" + (f"; expected {expected}" if expected else ""))
+
+
+def _check_keys(table: dict, allowed: dict[str, str], where: tuple, path: str, text: str, what: str) -> None:
+    import difflib
+
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _error(path, locate(text, (*where, key)), f"unknown key {key!r} in {what}{hint}",
+                         "one of " + ", ".join(allowed))
+
+
+def _type_ok(key: str, value: Any) -> bool:
+    """Does `value` have the type the schema asks for `key`?"""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key in ("lr", "tolerance", "momentum", "beta1", "beta2"):
+        return number
+    if key in ("iterations", "every"):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if key in ("nodes", "params", "graphs", "rows", "functions"):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
+    if key == "points":
+        return isinstance(value, list) and bool(value) and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                                for v in value)
+    if key == "optimizer":
+        items = value if isinstance(value, list) else [value]
+        return bool(items) and all(v in OPTIMIZERS for v in items)
+    if key == "at":
+        return isinstance(value, dict) and all(isinstance(v, int | float | str) and not isinstance(v, bool)
+                                               for v in value.values())
+    if key == "matrices":
+        return isinstance(value, list) and bool(value) and all(isinstance(m, dict) for m in value)
+    if key in CHOICES and isinstance(value, str):
+        return value in CHOICES[key]
+    return isinstance(value, str)
+
+
+def _graph(name: str, table: dict, base: GraphSpec | None, where: tuple, path: str, text: str) -> GraphSpec:
+    """A graph spec; [graphs.NAME] inherits the main program and values where it gives none."""
+    for key, value in table.items():
+        if not _type_ok(key, value):
+            raise _error(path, locate(text, (*where, key)), f"{key} is {value!r}", _GRAPH[key])
+    if "program" not in table and base is None:
+        raise _error(path, locate(text, where), f"graph {name!r} has no program", "program = \"...\"")
+    program = table.get("program", base.program if base else "")
+    line = locate(text, (*where, "program")) if "program" in table else base.line  # type: ignore[union-attr]
+    try:
+        parse(program)
+    except ParseError as err:
+        start = line + (1 if re.search(r'=\s*("""|\'\'\')\s*$', text.splitlines()[line - 1]) else 0)
+        raise _error(path, start + err.line - 1, f"the program of graph {name!r} does not parse: {err.why} "
+                     f"(column {err.col})", "an expression or assignments the engine accepts") from None
+    at = {**(base.at if base and "program" not in table else {}), **table.get("at", {})}
+    expand = table.get("granularity", "primitives" if base and base.expand and "program" not in table
+                       else "gates") == "primitives"
+    return GraphSpec(name, program, at, expand, line)
+
+
+def _step(i: int, table: Any, path: str, text: str) -> StepSpec:
+    where = ("steps", i)
+    if not isinstance(table, dict):
+        raise _error(path, locate(text, where), f"step {i + 1} is not a table", "[[steps]] tables")
+    kind = table.get("kind")
+    if kind not in KINDS:
+        import difflib
+
+        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+        what = f"step {i + 1} has no kind" if kind is None else \
+            f"step {i + 1} has kind {kind!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        raise _error(path, locate(text, (*where, "kind")), what, "kind = one of " + ", ".join(KINDS))
+    allowed = _COMMON | KINDS[kind]
+    _check_keys(table, allowed, where, path, text, f"a {kind} step")
+    for key in REQUIRED.get(kind, ()):
+        if key not in table:
+            raise _error(path, locate(text, (*where, "kind")), f"this {kind} step has no {key!r}",
+                         f"{key} = {allowed[key]}")
+    for key, value in table.items():
+        if not _type_ok(key, value):
+            raise _error(path, locate(text, (*where, key)), f"{key} is {value!r}", allowed[key])
+    if kind == "compare" and not ({"graphs", "rows"} <= table.keys() or {"functions", "points"} <= table.keys()):
+        raise _error(path, locate(text, (*where, "kind")), "this compare step names nothing to compare",
+                     "graphs and rows, or functions and points")
+    lines = {key: locate(text, (*where, key)) for key in table}
+    for j, m in enumerate(table.get("matrices", [])):
+        mw = (*where, "matrices", j)
+        _check_keys(m, {"label": _TEXT, "cells": "a list of rows of names", "show": '"value" or "grad"'},
+                    mw, path, text, "a matrix")
+        cells = m.get("cells")
+        if not (isinstance(cells, list) and cells and all(isinstance(r, list) and r and all(isinstance(c, str) for c in r)
+                                                        for r in cells)):
+            raise _error(path, locate(text, (*mw, "cells")), f"cells is {cells!r}", 'rows of names, e.g. [["a", "b"]]')
+        if m.get("show", "value") not in ("value", "grad"):
+            raise _error(path, locate(text, (*mw, "show")), f"show is {m.get('show')!r}", '"value" or "grad"')
+    return StepSpec(kind, table, i, lines)
+
+
+def loads(text: str, path: str = "<lesson>") -> Lesson:
+    """Validate the text of a lesson file."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"line (\d+)", str(err))
+        raise _error(path, int(m.group(1)) if m else 1, f"this is not valid TOML ({err})",
+                     "key = value lines, [tables] and [[steps]]") from None
+    _check_keys(data, _TOP, (), path, text, "a lesson")
+    for key in ("id", "title", "steps"):
+        if key not in data:
+            raise _error(path, 1, f"the lesson has no {key!r}", f"{key} = {_TOP[key]}")
+    for key in ("id", "title", "summary", "program", "at", "granularity"):
+        if key in data and not _type_ok(key, data[key]):
+            raise _error(path, locate(text, (key,)), f"{key} is {data[key]!r}", _TOP[key])
+    if not _ID.match(data["id"]):
+        raise _error(path, locate(text, ("id",)), f"id is {data['id']!r}", "lower-case words joined by '-'")
+    graphs: dict[str, GraphSpec] = {}
+    if "program" in data:
+        graphs["main"] = _graph("main", {k: data[k] for k in _GRAPH if k in data}, None, (), path, text)
+    elif "at" in data:
+        raise _error(path, locate(text, ("at",)), "at is given but there is no program", 'program = "..."')
+    extra = data.get("graphs", {})
+    if not isinstance(extra, dict):
+        raise _error(path, locate(text, ("graphs",)), "graphs is not a table", "[graphs.NAME] tables")
+    for name, table in extra.items():
+        if not isinstance(table, dict):
+            raise _error(path, locate(text, ("graphs", name)), f"graphs.{name} is not a table", "[graphs.NAME]")
+        _check_keys(table, _GRAPH, ("graphs", name), path, text, f"graph {name!r}")
+        graphs[name] = _graph(name, table, graphs.get("main"), ("graphs", name), path, text)
+    steps = data["steps"]
+    if not isinstance(steps, list) or not steps:
+        raise _error(path, locate(text, ("steps",)), "steps is empty or not a list", "at least one [[steps]] table")
+    return Lesson(data["id"], data["title"], data.get("summary", ""), path, graphs,
+                  tuple(_step(i, s, path, text) for i, s in enumerate(steps)), text)
+
+
+def load(path: str | Path) -> Lesson:
+    """Read and validate one lesson file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise LessonError(f"cannot read {str(path)!r}: {getattr(err, 'strerror', None) or err}") from None
+    return loads(text, str(path))
+
+
+def builtin_dir() -> Path:
+    """The folder of the lessons shipped with the package."""
+    try:
+        folder = Path(str(resources.files("backprop_tutor.lessons")))
+        if any(folder.glob("*.toml")):
+            return folder
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).parent.parent / "lessons"
+
+
+def builtin() -> list[Path]:
+    """The shipped lesson files, in curriculum order (their file names start with a number)."""
+    return sorted(builtin_dir().glob("*.toml"))
+
+
+def lesson_id(path: Path) -> str:
+    """The id a file name gives: 01-chain-rule.toml -> chain-rule."""
+    return re.sub(r"^\d+[-_]", "", path.stem)
+
+
+def find(name: str) -> Lesson:
+    """A lesson by id (built in) or by path to a .toml file."""
+    if name.endswith(".toml") or "/" in name or Path(name).is_file():
+        return load(name)
+    for path in builtin():
+        if lesson_id(path) == name:
+            return load(path)
+    import difflib
+
+    ids = [lesson_id(p) for p in builtin()]
+    close = difflib.get_close_matches(name, ids, n=1)
+    raise LessonError(f"no lesson {name!r}" + (f"; did you mean {close[0]!r}?" if close else "") +
+                      " (see `tutor lessons`, or give a path to a .toml file)")
+
+
+__all__ = ["Lesson", "StepSpec", "GraphSpec", "load", "loads", "find", "builtin", "KINDS"]

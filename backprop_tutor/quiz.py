@@ -1,0 +1,134 @@
+"""Quizzes: a value hidden from the screen, and the student's typed answer checked against it.
+
+Answers go through the engine's safe parser (never eval). A number, or a formula in the
+lesson's names evaluated at the lesson's point, is right within a tolerance; when the lesson
+gives the answer as a formula, a formula answer must be symbolically equal to it (SymPy,
+through `to_sympy`, imported only then).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .errors import TutorError
+from .fmt import fmt
+from .parse import parse
+
+if TYPE_CHECKING:
+    from .trace import Number, Trace
+
+MAX_ANSWER = 500  # characters: an answer is a number or a short formula
+TRIES = 3
+
+
+@dataclass
+class Quiz:
+    """A question about one number of a trace: a node's value, its gradient, or a local derivative."""
+
+    trace: "Trace"
+    ask: str                   # "value" | "grad" | "local"
+    node: str
+    prompt: str
+    expected: "Number"
+    formula: str | None = None
+    tolerance: float = 0.01
+    hint: str = ""             # the lesson's own hint, shown first
+    arg: int | None = None     # for "local": which argument of `node`
+    tries: int = 0
+    solved: bool | None = None  # None: not answered yet; False: revealed after TRIES
+    said: list[str] = field(default_factory=list)
+
+    def names(self) -> dict[str, "Number"]:
+        """The names an answer may use: the inputs and the named nodes, at their values."""
+        g = self.trace.graph
+        return {n: self.trace.number(n) for n in g.nodes
+                if (g.nodes[n]["kind"] == "input" or g.nodes[n]["name"]) and not (self.ask == "value" and n == self.node)}
+
+    def check(self, answer: str) -> tuple[bool, str]:
+        """(right?, what to tell the student). An unreadable answer does not use up a try."""
+        answer = answer.strip()
+        try:
+            ok, shown = self._judge(answer)
+        except TutorError as err:
+            return False, f"I cannot read {answer!r}: {str(err).splitlines()[0]}. Type a number such as -4 or a formula such as z."
+        if ok:
+            self.solved = True
+            return True, f"Correct: {shown}."
+        self.tries += 1
+        if self.tries >= TRIES:
+            self.solved = False
+            return False, f"Not quite ({shown}). The answer is {fmt(self.expected)}" + \
+                (f" = {self.formula}" if self.formula else "") + "."
+        return False, f"Not quite ({shown}). Hint: {self.hints()[min(self.tries, len(self.hints())) - 1]}"
+
+    def _judge(self, answer: str) -> tuple[bool, str]:
+        if not answer:
+            raise TutorError("the answer is empty")
+        if len(answer) > MAX_ANSWER:
+            raise TutorError(f"the answer is longer than {MAX_ANSWER} characters")
+        program = parse(answer)
+        if len(program.statements) != 1 or program.statements[0].name:
+            raise TutorError("give one number or formula, not assignments")
+        expr = program.statements[0].expr
+        used = _names(expr)
+        known = self.names()
+        unknown = sorted(used - known.keys())
+        if unknown:
+            raise TutorError(f"unknown name {unknown[0]!r}; you can use {', '.join(known)}")
+        from .trace import trace
+
+        tr = trace(program, {n: known[n] for n in used})
+        got = tr.number(tr.output)
+        close = abs(float(got) - float(self.expected)) <= self.tolerance * max(1.0, abs(float(self.expected)))
+        if used and self.formula:
+            return self._same_formula(expr), f"{answer} is {fmt(got)} here"
+        return close, (f"{answer} = {fmt(got)}" if used else fmt(got))
+
+    def _same_formula(self, expr) -> bool:  # noqa: ANN001 - a parsed Expr
+        import sympy as sp
+
+        from .symbolic import to_sympy
+
+        target = parse(self.formula).statements[0].expr
+        symbols = {n: sp.Symbol(n, real=True) for n in self.names() | dict.fromkeys(_names(target))}
+        return sp.simplify(to_sympy(expr, symbols) - to_sympy(target, symbols)) == 0
+
+    def hints(self) -> list[str]:
+        """Hints drawn from the step: the lesson's own, then the rule, then the numbers."""
+        t, sym, out = self.trace, self.trace.symbolic, self.trace.output_name
+        g = t.graph
+        show = (lambda n: g.nodes[n]["name"] or n)
+        own = [self.hint] if self.hint else []
+        if self.ask == "value":
+            ins = g.nodes[self.node]["inputs"]
+            return own + [f"{show(self.node)} is the gate {g.nodes[self.node]['label']!r} applied to "
+                          f"{', '.join(map(show, ins))}",
+                          ", ".join(f"{show(i)} = {fmt(t.number(i))}" for i in ins)]
+        if self.ask == "local":
+            local = sym.local(self.node, self.arg or 0)
+            return own + [f"differentiate the gate {g.nodes[self.node]['label']!r} with respect to one input, "
+                          "holding the others fixed",
+                          f"the rule is ∂{show(self.node)}/∂{show(g.nodes[self.node]['inputs'][self.arg or 0])} = "
+                          f"{_plain(local)}"]
+        if self.node == t.output:
+            return own + [f"the gradient of {out} with respect to itself"]
+        terms = sym.chain(self.node)
+        rule = " + ".join(f"∂{out}/∂{show(c)} · ∂{show(c)}/∂{show(self.node)}" for c, _, _ in terms)
+        nums = " + ".join(f"{fmt(t.number(c, 'grad'))} · {_plain(local)}" for c, _, local in terms)
+        return own + [f"upstream times local: ∂{out}/∂{show(self.node)} = {rule}", f"here that is {nums}"]
+
+
+def _names(expr) -> set[str]:  # noqa: ANN001 - a parsed Expr
+    out, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e.kind == "name" and e.value not in ("pi", "e"):
+            out.add(e.value)
+        stack.extend(e.args)
+    return out
+
+
+def _plain(expr) -> str:  # noqa: ANN001 - a SymPy expression
+    """A SymPy expression the way the screens write it: x^2, a·b."""
+    return str(expr).replace("**", "^").replace("*", "·")

@@ -1,0 +1,385 @@
+"""Trace -> Rich renderables for the terminal tutor: the graph in box characters, the chain-rule
+equation of a step, and the screen that puts them together with the lesson's narrative.
+
+The drawing shows each node's value (green) and gradient (red) as far as the walkthrough has
+come, the current node in a heavy box, and the edge being used in colour. Positions come
+from Graphviz (`layout.place`); big graphs show the neighbourhood of the current node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.text import Text
+
+from ..fmt import fmt
+from ..gates import GATES
+from ..layout import place
+
+if TYPE_CHECKING:
+    from ..trace import Number, Step, Trace
+
+U, D, L, R = 1, 2, 4, 8
+_LINES = {L | R: "─", U | D: "│", D | R: "┌", D | L: "┐", U | R: "└", U | L: "┘", U | D | R: "├", U | D | L: "┤",
+          D | L | R: "┬", U | L | R: "┴", U | D | L | R: "┼", L: "─", R: "─", U: "│", D: "│"}
+BOX_H = 4
+MAX_NODES = 14          # more than this: draw the neighbourhood of the current node
+VALUE, GRAD, CURRENT = "green", "red", "bold yellow"
+
+
+def known(t: "Trace", revealed: int) -> tuple[dict[str, "Number"], dict[str, "Number"]]:
+    """Values and gradients known once the first `revealed` steps of the trace are shown."""
+    values = {n: t.number(n) for n, kind in t.graph.nodes(data="kind") if kind != "gate"}
+    grads: dict[str, "Number"] = {}
+    for s in t.steps[:revealed]:
+        if s.phase == "forward":
+            values[s.node] = s.value
+        elif s.wrt is None:
+            grads[s.node] = s.value
+        else:
+            grads[s.wrt] = s.total
+    return values, grads
+
+
+def name(t: "Trace", node: str) -> str:
+    """How a node is called on screen: its assigned name, its id (n3), or a constant's value."""
+    attrs = t.graph.nodes[node]
+    return attrs["label"] if attrs["kind"] == "const" else (attrs["name"] or node)
+
+
+class _Canvas:
+    """A grid of characters: lines merge into box-drawing junctions; text is written over them."""
+
+    def __init__(self) -> None:
+        self.bits: dict[tuple[int, int], int] = {}
+        self.text: dict[tuple[int, int], tuple[str, str]] = {}
+        self.style: dict[tuple[int, int], str] = {}
+
+    def hline(self, r: int, c1: int, c2: int, style: str) -> None:
+        a, b = sorted((c1, c2))
+        for c in range(a, b + 1):
+            self.bits[r, c] = self.bits.get((r, c), 0) | (L if c > a else 0) | (R if c < b else 0)
+            self.style[r, c] = style if style != "dim" or (r, c) not in self.style else self.style[r, c]
+
+    def vline(self, c: int, r1: int, r2: int, style: str) -> None:
+        a, b = sorted((r1, r2))
+        for r in range(a, b + 1):
+            self.bits[r, c] = self.bits.get((r, c), 0) | (U if r > a else 0) | (D if r < b else 0)
+            self.style[r, c] = style if style != "dim" or (r, c) not in self.style else self.style[r, c]
+
+    def write(self, r: int, c: int, s: str, style: str = "") -> None:
+        for i, ch in enumerate(s):
+            self.text[r, c + i] = (ch, style)
+
+    def render(self) -> Text:
+        cells = set(self.bits) | set(self.text)
+        rows, cols = max(r for r, _ in cells) + 1, max(c for _, c in cells) + 1
+        out = Text(no_wrap=True, overflow="crop")
+        for r in range(rows):
+            line = []
+            for c in range(cols):
+                if (r, c) in self.text:
+                    line.append(self.text[r, c])
+                elif self.bits.get((r, c)):
+                    line.append((_LINES.get(self.bits[r, c], "┼"), self.style.get((r, c), "")))
+                else:
+                    line.append((" ", ""))
+            while line and line[-1][0] == " ":
+                line.pop()
+            for ch, style in line:
+                out.append(ch, style)
+            out.append("\n")
+        out.rstrip()
+        return out
+
+
+@dataclass
+class GraphDrawing:
+    """The graph at one moment of the walkthrough."""
+
+    trace: "Trace"
+    revealed: int
+    current: str | None = None
+    step: "Step | None" = None
+
+    def _visible(self, radius: int) -> list[str]:
+        g = self.trace.graph
+        drawn = [n for n in g.nodes if not g.nodes[n].get("folded")]
+        if len(drawn) <= MAX_NODES:
+            return drawn
+        centre = self.current or self.trace.output
+        near, frontier = {centre}, {centre}
+        for _ in range(radius):
+            frontier = {m for n in frontier for m in (*g.predecessors(n), *g.successors(n))} - near
+            near |= frontier
+        return [n for n in drawn if n in near]
+
+    def _box(self, node: str) -> tuple[str, str, str]:
+        t = self.trace
+        attrs = t.graph.nodes[node]
+        label = name(t, node) if attrs["kind"] != "gate" else \
+            (f"{attrs['name']} {attrs['label']}" if attrs["name"] else attrs["label"])
+        return label, fmt(t.number(node)), fmt(t.number(node, "grad")) if attrs["kind"] != "const" else ""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        t, g = self.trace, self.trace.graph
+        for radius in (3, 2, 1):
+            nodes = self._visible(radius)
+            sizes = {n: max(len(s) for s in self._box(n)) + 4 for n in nodes}
+            edges = tuple((a, b) for a, b in g.edges() if a in sizes and b in sizes)
+            at = place(tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys(edges)))
+            if max(c + sizes[n] for n, (_, c) in at.items()) <= options.max_width or radius == 1:
+                break
+        values, grads = known(t, self.revealed)
+        canvas = _Canvas()
+        hot = set()
+        if self.step is not None and self.step.phase == "backward" and self.step.wrt:
+            hot = {(self.step.wrt, self.step.node, self.step.arg)}
+        elif self.step is not None and self.step.phase == "forward":
+            hot = {(i, self.step.node, k) for k, i in enumerate(g.nodes[self.step.node]["inputs"])}
+        for a, b, arg in g.edges(keys=True):
+            if a not in at or b not in at:
+                continue
+            (ra, ca), (rb, cb) = at[a], at[b]
+            style = (GRAD if self.step.phase == "backward" else VALUE) + " bold" if (a, b, arg) in hot else "dim"
+            exit_c, entry_r = ca + sizes[a], rb + 1 + min(arg, 1)
+            mid = max(cb - 2 - arg, exit_c + 1)
+            canvas.hline(ra + 1, exit_c, mid, style)
+            canvas.vline(mid, ra + 1, entry_r, style)
+            canvas.hline(entry_r, mid, cb - 1, style)
+            canvas.write(entry_r, cb - 1, "▶", style)
+        for n, (r, c) in at.items():
+            label, value, grad = self._box(n)
+            w = sizes[n]
+            lines = "┏━┓┃┗┛" if n == self.current else "┌─┐│└┘"
+            border = CURRENT if n == self.current else ""
+            canvas.write(r, c, lines[0] + " " + label + " " + lines[1] * (w - len(label) - 4) + lines[2], border)
+            shown_v = fmt(values[n]) if n in values else "?"
+            shown_g = fmt(grads[n]) if n in grads else ""
+            for k, (s, style) in enumerate(((shown_v, VALUE if n in values else "dim"), (shown_g, GRAD))):
+                canvas.write(r + 1 + k, c, lines[3], border)
+                canvas.write(r + 1 + k, c + 1, " " + s.ljust(w - 3), style)
+                canvas.write(r + 1 + k, c + w - 1, lines[3], border)
+            canvas.write(r + 3, c, lines[4] + lines[1] * (w - 2) + lines[5], border)
+        yield canvas.render()
+        legend = Text.assemble(("value", VALUE), " above, ", (f"∂{t.output_name}/∂node", GRAD), " below")
+        hidden = sum(1 for n in g.nodes if not g.nodes[n].get("folded")) - len(at)
+        if hidden:
+            legend.append(f"; {hidden} more nodes not shown (the neighbourhood of "
+                          f"{name(t, self.current or t.output)})", "dim")
+        yield legend
+
+
+def _apply(gate: str, args: list[str], negs: list[bool]) -> str:
+    """A gate written out: x + y, -a, σ(a), max(a, b)."""
+    row = GATES[gate]
+    if gate == "neg":
+        return f"-({args[0]})" if negs[0] else f"-{args[0]}"
+    if row.infix:
+        a, b = (f"({s})" if neg and (k or gate in ("pow",)) else s for k, (s, neg) in enumerate(zip(args, negs)))
+        op = "·" if gate == "mul" else row.infix
+        return f"{a} {op} {b}"
+    return f"{row.symbol if gate == 'sigmoid' else gate}({', '.join(args)})"
+
+
+def _plain(expr: Any) -> str:
+    return str(expr).replace("**", "^").replace("*", "·")
+
+
+def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
+    """The step as an equation, in symbols and then numbers: ∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4."""
+    out, eq = t.output_name, Text()
+    if step.phase == "forward":
+        attrs = t.graph.nodes[step.node]
+        ins = list(attrs["inputs"])
+        symbols = _apply(attrs["gate"], [name(t, i) for i in ins], [False] * len(ins))
+        numbers = _apply(attrs["gate"], [fmt(v) for v in step.inputs], [float(v) < 0 for v in step.inputs])
+        eq.append(f"{name(t, step.node)} = {symbols} = {numbers} = ")
+        eq.append(fmt(step.value), VALUE + " bold")
+        return eq
+    if step.wrt is None:
+        eq.append(f"∂{out}/∂{out} = ")
+        eq.append("1", GRAD + " bold")
+        eq.append("   (the output's gradient with respect to itself: where backprop starts)", "dim")
+        return eq
+    node, wrt, sym = name(t, step.node), name(t, step.wrt), t.symbolic
+    local = _plain(sym.local(step.node, step.arg))
+    up_expr = sym.grad(step.node) if step.node != t.output else 1
+    import sympy as sp
+
+    up = _plain(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 8 else f"∂{out}/∂{node}"
+    neg = [float(step.upstream) < 0, float(step.local) < 0]
+    lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
+    eq.append(f"{lhs} = ∂{out}/∂{node} · ∂{node}/∂{wrt} = {up} · {local} = "
+              f"{_apply('mul', [fmt(step.upstream), fmt(step.local)], neg)} = ")
+    eq.append(fmt(step.value), GRAD + " bold")
+    if step.branches and step.branches > 1:
+        parts = [s.value for s in steps if s.phase == "backward" and s.wrt == step.wrt][: step.branch]
+        eq.append(f"\n{wrt} feeds {step.branches} gates (a fan-out): this is branch {step.branch} of "
+                  f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
+        eq.append(" + ".join(fmt(p) for p in parts) + (" + …" if step.branch < step.branches else ""))
+        eq.append(" = ")
+        eq.append(fmt(step.total) + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
+    return eq
+
+
+KEYS = "[Enter/n/→] next   [b/←] back   [r] restart   [h] hint   [q] quit"
+
+
+@dataclass
+class ScreenView:
+    """One whole screen: title and progress, graph, equation, narrative, tables, quiz."""
+
+    screen: Any                     # tutor.Screen
+    index: int                      # from 1
+    total: int
+    lesson: str = ""
+    reveal: bool = False            # piped / --all: a quiz prints its answer
+    show_hint: bool = False
+    keys: bool = False
+    score: tuple[int, int] | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.markdown import Markdown
+        from rich.rule import Rule
+
+        s = self.screen
+        yield Rule(Text.assemble((self.lesson + " · ", "bold"), f"step {self.index} of {self.total}"), align="left")
+        yield Text(s.title, style="bold underline") if s.title else Text()
+        quiz = s.quiz
+        revealed = s.known
+        if quiz is not None and (self.reveal or quiz.solved is not None):
+            revealed = s.known + 1
+        if s.trace is not None and s.kind not in ("compare",) and not s.runs:
+            current = None if s.step is None else (s.step.node if s.step.phase == "forward" else s.step.wrt or s.step.node)
+            if quiz is not None:
+                current = quiz.node
+            yield GraphDrawing(s.trace, revealed, current, s.step)
+        if s.step is not None:
+            yield Text()
+            yield equation(s.trace, s.step, s.trace.steps)
+        if s.text:
+            yield Text()
+            yield Markdown(s.text.strip())
+        yield from _tables(s)
+        if s.kind == "end":
+            yield from _end(s, self.score)
+        if quiz is not None:
+            yield Text()
+            yield Text("Quiz: " + quiz.prompt, style="bold magenta")
+            for said in quiz.said:
+                yield Text("  " + said, style="green" if said.startswith("Correct") else "yellow")
+            if self.reveal and quiz.solved is None:
+                yield Text(f"  Answer: {fmt(quiz.expected)}" + (f" (= {quiz.formula})" if quiz.formula else ""),
+                           style="green")
+        if self.show_hint:
+            yield Text()
+            yield Text("Hint: " + hint(s), style="cyan")
+        if self.keys:
+            yield Text()
+            yield Text(KEYS, style="dim")
+
+
+def hint(s: Any) -> str:
+    """The hint of a screen: the lesson's own, else one drawn from the step."""
+    if s.quiz is not None:
+        return " · ".join(s.quiz.hints()[:1])
+    if s.hint:
+        return s.hint
+    step = s.step
+    if step is None:
+        return "press Enter for the next step"
+    if step.phase == "forward":
+        return "a forward step applies the gate to the values of its inputs, left to right"
+    if step.wrt is None:
+        return "backprop starts at the output: its gradient with respect to itself is 1"
+    return ("a backward step multiplies the upstream gradient (arriving at the gate from the output) by the "
+            "gate's local derivative with respect to this input")
+
+
+def _tables(s: Any) -> RenderResult:
+    from rich.table import Table
+
+    if s.update is not None:
+        u = s.update
+        table = Table(title=f"x ← x - lr · ∂{u.before.output_name}/∂x   (lr = {fmt(u.lr)})", title_justify="left")
+        for col in ("parameter", "before", "gradient", "after"):
+            table.add_column(col, justify="left" if col == "parameter" else "right")
+        for p, (old, grad, new) in u.rows.items():
+            table.add_row(p, fmt(old), Text(fmt(grad), GRAD), Text(fmt(new), "bold"))
+        yield table
+        named = [n for n in u.after.tape.nodes if u.after.graph.nodes[n]["kind"] == "gate" and u.after.graph.nodes[n]["name"]]
+        again = Table(title="A new forward pass at the new values", title_justify="left")
+        for col in ("node", "before", "after"):
+            again.add_column(col, justify="left" if col == "node" else "right")
+        for n in named:
+            again.add_row(n, fmt(u.before.number(n)), Text(fmt(u.after.number(n)), VALUE))
+        yield again
+    if s.runs:
+        table = Table(title="loss after each number of updates", title_justify="left")
+        table.add_column("update", justify="right")
+        for run in s.runs:
+            table.add_column(run.optimizer, justify="right")
+        for k, (it, _) in enumerate(s.runs[0].losses):
+            table.add_row(str(it), *(f"{run.losses[k][1]:.6f}" for run in s.runs))
+        yield table
+        yield Text("final parameters: " + "; ".join(
+            f"{run.optimizer}: " + ", ".join(f"{p} = {v:.4f}" for p, v in run.final.items()) for run in s.runs))
+    for curve in s.curves:
+        table = Table(title=curve.function, title_justify="left")
+        table.add_column("x", justify="right")
+        table.add_column("value", justify="right", style=VALUE)
+        table.add_column("slope d/dx", justify="right", style=GRAD)
+        for x, v, d in zip(curve.points, curve.values, curve.slopes):
+            table.add_row(fmt(x), "—" if v is None else fmt(v), "—" if d is None else fmt(d))
+        yield table
+    if s.table and "graphs" in s.table:
+        tab = s.table
+        table = Table(title="side by side", title_justify="left")
+        table.add_column("node")
+        for gname, t in zip(tab["graphs"], tab["traces"]):
+            if tab["show"] in ("value", "both"):
+                table.add_column(f"{gname}: value", justify="right", style=VALUE)
+            if tab["show"] in ("grad", "both"):
+                table.add_column(f"{gname}: ∂{t.output_name}/∂node", justify="right", style=GRAD)
+        for row in tab["rows"]:
+            cells = []
+            for t in tab["traces"]:
+                if tab["show"] in ("value", "both"):
+                    cells.append(fmt(t.number(row)))
+                if tab["show"] in ("grad", "both"):
+                    cells.append(fmt(t.number(row, "grad")))
+            table.add_row(row, *cells)
+        yield table
+    if s.table and "matrices" in s.table:
+        for label, cells, show in s.table["matrices"]:
+            table = Table(title=label, title_justify="left", show_header=False)
+            for _ in cells[0]:
+                table.add_column(justify="right", style=VALUE if show == "value" else GRAD)
+            for row in cells:
+                table.add_row(*(fmt(s.trace.number(c, "grad" if show == "grad" else "value")) for c in row))
+            yield table
+
+
+def _end(s: Any, score: tuple[int, int] | None) -> RenderResult:
+    from rich.table import Table
+
+    if score is not None and score[1]:
+        yield Text(f"Score: {score[0]} of {score[1]} quiz questions right.", style="bold")
+    t = s.trace
+    if t is None:
+        return
+    table = Table(title=f"{t.output_name} = {fmt(t.number(t.output))}", title_justify="left")
+    table.add_column("input")
+    table.add_column("value", justify="right", style=VALUE)
+    table.add_column(f"∂{t.output_name}/∂input", justify="right", style=GRAD)
+    table.add_column("formula")
+    import sympy as sp
+
+    for x in t.inputs:
+        expr = t.symbolic.grad(x)
+        shown = "—" if expr is None or sp.count_ops(expr) > 40 else sp.pretty(expr, use_unicode=True)
+        table.add_row(x, fmt(t.number(x)), fmt(t.number(x, "grad")), shown)
+    yield table

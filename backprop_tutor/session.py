@@ -1,0 +1,99 @@
+"""The step-through loop: one screen at a time, driven by single keys, or every screen in order.
+
+Interactive mode needs a terminal on both ends: keys are read one at a time in raw mode
+(arrow keys arrive as escape sequences), answers to quizzes as a line in normal mode. When
+standard output is not a terminal (or with --all) every screen is printed in order, quizzes
+with their answers, so a walkthrough can be piped, saved or diffed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from rich.console import Console
+
+from .render.terminal import ScreenView
+from .tutor import Screen
+
+NEXT, BACK, RESTART, HINT, QUIT = "next", "back", "restart", "hint", "quit"
+_KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "\x1b[C": NEXT, "\x1bOC": NEXT, "b": BACK, "\x1b[D": BACK,
+         "\x1bOD": BACK, "p": BACK, "r": RESTART, "h": HINT, "q": QUIT, "\x03": QUIT, "\x04": QUIT, "\x1b": QUIT}
+
+
+def read_key() -> str:
+    """One key press from the terminal on stdin (raw mode), as an action name or ''."""
+    import select
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd)
+        key = os.read(fd, 1).decode("utf-8", "replace")
+        if key == "\x1b":  # an escape sequence (arrow keys) arrives at once; a lone Esc does not
+            while select.select([fd], [], [], 0.05)[0] and len(key) < 4:
+                key += os.read(fd, 1).decode("utf-8", "replace")
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    return _KEYS.get(key, "")
+
+
+def score(screens: list[Screen]) -> tuple[int, int]:
+    """(quizzes answered right, quizzes)."""
+    quizzes = [s.quiz for s in screens if s.quiz is not None]
+    return sum(q.solved is True for q in quizzes), len(quizzes)
+
+
+def print_all(screens: list[Screen], title: str, console: Console, start: int = 1) -> None:
+    """Every screen from `start` on, in order; quizzes show their answers."""
+    for i in range(start - 1, len(screens)):
+        console.print(ScreenView(screens[i], i + 1, len(screens), title, reveal=True))
+        console.print()
+
+
+def interact(screens: list[Screen], title: str, console: Console, start: int = 1,
+             key: Callable[[], str] = read_key, ask: Callable[[str], str] | None = None) -> tuple[int, int]:
+    """Step through the screens with the keys; returns the score."""
+    ask = ask or (lambda prompt: console.input(prompt))
+    i, show_hint = start - 1, False
+    while True:
+        s = screens[i]
+        console.clear()
+        console.print(ScreenView(s, i + 1, len(screens), title, show_hint=show_hint, keys=True,
+                                 score=score(screens) if s.kind == "end" else None))
+        show_hint = False
+        if s.quiz is not None and s.quiz.solved is None:
+            answer = ask("Your answer (a number or a formula; ? for a hint, Enter alone to skip): ")
+            if answer.strip() == "?":
+                s.quiz.said.append("Hint: " + s.quiz.hints()[0])
+            elif not answer.strip():
+                s.quiz.solved = False
+                s.quiz.said.append(f"Skipped. The answer is {_answer(s)}.")
+            else:
+                s.quiz.said.append(s.quiz.check(answer)[1])
+            continue
+        action = key()
+        if action == QUIT:
+            return score(screens)
+        if action == NEXT:
+            if i == len(screens) - 1:
+                return score(screens)
+            i += 1
+        elif action == BACK:
+            i = max(i - 1, 0)
+        elif action == RESTART:
+            for q in (x.quiz for x in screens if x.quiz is not None):
+                q.tries, q.solved, q.said = 0, None, []
+            i = 0
+        elif action == HINT:
+            show_hint = True
+
+
+def _answer(s: Screen) -> str:
+    from .fmt import fmt
+
+    q = s.quiz
+    return fmt(q.expected) + (f" (= {q.formula})" if q.formula else "")

@@ -1,0 +1,218 @@
+"""A lesson -> the screens of its walkthrough, in order. The step-through loop reads these.
+
+A `forward` step becomes one screen per gate, a `backward` step one per edge (after the seed
+∂out/∂out = 1), so a screen is the lesson's unit of "next". Each screen says how much of its
+trace is known (`known` steps revealed), so the drawing shows values and gradients as far as
+the walkthrough has come. Graph and node names are checked here, against the traced graphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import LessonError, TutorError
+from .learn import Curve, Run, Update, curves, optimize, sgd_step
+from .lesson import GraphSpec, Lesson, StepSpec
+from .quiz import Quiz
+
+if TYPE_CHECKING:
+    from .trace import Step, Trace
+
+
+@dataclass
+class Screen:
+    """One screen of a walkthrough."""
+
+    kind: str
+    title: str
+    text: str = ""
+    trace: "Trace | None" = None
+    known: int = 0                  # how many of trace.steps are revealed
+    step: "Step | None" = None      # the trace step this screen explains
+    quiz: Quiz | None = None
+    update: Update | None = None
+    runs: list[Run] = field(default_factory=list)
+    curves: list[Curve] = field(default_factory=list)
+    table: dict[str, Any] | None = None   # compare (graphs x rows) or matrices
+    hint: str = ""
+
+
+def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
+    """Trace one of the lesson's graphs; engine errors point at the graph's program."""
+    from .graph import build_graph
+    from .trace import walk
+
+    try:
+        return walk(build_graph(spec.program, expand=spec.expand), spec.at)
+    except TutorError as err:
+        raise LessonError(f"{lesson.path}, line {spec.line}: graph {spec.name!r} cannot be traced: "
+                          f"{str(err).splitlines()[0]}") from None
+
+
+def _node(lesson: Lesson, step: StepSpec, key: str, t: "Trace", name: str, kinds: tuple = ("input", "gate")) -> str:
+    g = t.graph
+    if name in g and g.nodes[name]["kind"] in kinds:
+        return name
+    known = [n for n in g.nodes if g.nodes[n]["kind"] in kinds]
+    raise lesson.error(step, key, f"{key} names {name!r}, which is not a node of this graph",
+                       "one of " + ", ".join(known))
+
+
+def build(lesson: Lesson) -> list[Screen]:
+    """Every screen of `lesson`, validated against its traced graphs."""
+    traces = {name: trace_graph(lesson, spec) for name, spec in lesson.graphs.items()}
+    screens: list[Screen] = []
+    last = "main"
+    for step in lesson.steps:
+        gname = step.get("graph", last if last in traces else next(iter(traces), None))
+        if step.get("graph") and gname not in traces:
+            raise lesson.error(step, "graph", f"graph is {gname!r}, which is not defined here",
+                               "one of " + (", ".join(traces) or "(none: add program = ... or [graphs.NAME])"))
+        t = traces.get(gname) if gname else None
+        needs_graph = step.kind in ("forward", "backward", "quiz", "update", "matrix")
+        if t is None and needs_graph:
+            raise lesson.error(step, "kind", f"this {step.kind} step has no graph to work on",
+                               "program = ... at the top of the lesson, or graph = NAME")
+        last = gname or last
+        title, text = step.get("title", ""), step.get("text", "")
+        maker = _MAKERS[step.kind]
+        made = maker(lesson, step, t, traces)
+        for k, screen in enumerate(made):
+            screen.title = screen.title or title or _DEFAULT_TITLES[step.kind]
+            screen.text = text if k == 0 else screen.text
+            screen.hint = step.get("hint", "")
+        screens.extend(made)
+    end = traces.get(last) if last in traces else None
+    screens.append(Screen("end", f"End of the lesson: {lesson.title}", trace=end,
+                          known=len(end.steps) if end else 0))
+    return screens
+
+
+_DEFAULT_TITLES = {"narrative": "", "forward": "Forward pass", "backward": "Backward pass", "quiz": "Your turn",
+                   "update": "A gradient-descent step", "compare": "Side by side", "matrix": "In matrix form"}
+
+
+def _narrative(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) -> list[Screen]:
+    show = step.get("show", "graph" if t is not None else "none")
+    if t is None or show == "none":
+        return [Screen("narrative", "")]
+    n_forward = sum(s.phase == "forward" for s in t.steps)
+    known = {"graph": 0, "forward": n_forward, "all": len(t.steps)}[show]
+    return [Screen("narrative", "", trace=t, known=known)]
+
+
+def _filter(lesson: Lesson, step: StepSpec, t: "Trace") -> set[str] | None:
+    nodes = step.get("nodes")
+    return None if nodes is None else {_node(lesson, step, "nodes", t, n) for n in nodes}
+
+
+def _forward(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
+    only = _filter(lesson, step, t)
+    return [Screen("forward", "", trace=t, known=i + 1, step=s) for i, s in enumerate(t.steps)
+            if s.phase == "forward" and (only is None or s.node in only)]
+
+
+def _backward(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
+    only = _filter(lesson, step, t)
+    return [Screen("backward", "", trace=t, known=i + 1, step=s) for i, s in enumerate(t.steps)
+            if s.phase == "backward" and (only is None or (s.wrt or s.node) in only)]
+
+
+def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
+    ask = step.get("ask")
+    node = _node(lesson, step, "node", t, step.get("node"))
+    out, arg = t.output_name, None
+    if ask == "local":
+        if "wrt" not in step.fields:
+            raise lesson.error(step, "ask", "a local-derivative quiz needs wrt (which input of the gate)",
+                               'wrt = "x"')
+        ins = t.graph.nodes[node]["inputs"]
+        wrt = step.get("wrt")
+        if wrt not in ins:
+            raise lesson.error(step, "wrt", f"wrt is {wrt!r}, not an input of {node!r}", "one of " + ", ".join(ins))
+        arg = ins.index(wrt)
+        idx = next(i for i, s in enumerate(t.steps) if s.phase == "backward" and s.node == node and s.arg == arg)
+        expected = t.steps[idx].local
+        prompt = f"What is the local derivative ∂{node}/∂{wrt} here?"
+    elif ask == "value":
+        if t.graph.nodes[node]["kind"] != "gate":
+            raise lesson.error(step, "node", f"{node!r} is an input: its value is given", "a gate node")
+        idx = next(i for i, s in enumerate(t.steps) if s.phase == "forward" and s.node == node)
+        expected, prompt = t.number(node), f"What is the value of {node}?"
+    else:
+        idx = next(i for i, s in enumerate(t.steps) if s.phase == "backward" and (s.wrt or s.node) == node)
+        expected, prompt = t.number(node, "grad"), f"What is ∂{out}/∂{node}?"
+    quiz = Quiz(t, ask, node, step.get("prompt", prompt), expected, step.get("answer"),
+                float(step.get("tolerance", 0.01)), step.get("hint", ""), arg)
+    if quiz.formula:
+        try:
+            from .parse import parse
+
+            parse(quiz.formula)
+        except TutorError as err:
+            raise lesson.error(step, "answer", f"answer does not parse: {str(err).splitlines()[0]}",
+                               "a formula in the graph's names") from None
+    return [Screen("quiz", "", trace=t, known=idx, quiz=quiz)]
+
+
+def _update(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
+    params = [_node(lesson, step, "params", t, p, ("input",)) for p in step.get("params")]
+    optimizers = step.get("optimizer", "sgd")
+    optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
+    iterations = step.get("iterations", 1)
+    if iterations == 1 and optimizers == ["sgd"]:
+        update = sgd_step(t, params, step.get("lr"))
+        if step.get("save_as"):
+            traces[step.get("save_as")] = update.after
+        return [Screen("update", "", trace=update.after, known=sum(s.phase == "forward" for s in update.after.steps),
+                       update=update)]
+    runs = [optimize(t, params, float(step.get("lr")), o, iterations, step.get("every", 1),
+                     gamma=step.get("momentum", 0.9), beta1=step.get("beta1", 0.9), beta2=step.get("beta2", 0.999))
+            for o in optimizers]
+    return [Screen("update", "", runs=runs)]
+
+
+def _compare(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) -> list[Screen]:
+    if step.get("functions"):
+        try:
+            return [Screen("compare", "", curves=curves(step.get("functions"), step.get("points")))]
+        except TutorError as err:
+            raise lesson.error(step, "functions", f"a function does not parse: {str(err).splitlines()[0]}",
+                               "expressions in x") from None
+    names = step.get("graphs")
+    for name in names:
+        if name not in traces:
+            raise lesson.error(step, "graphs", f"graphs names {name!r}, which is not defined here",
+                               "one of " + ", ".join(traces))
+    for name in names:
+        for row in step.get("rows"):
+            _node(lesson, step, "rows", traces[name], row)
+    return [Screen("compare", "", table={"graphs": names, "traces": [traces[n] for n in names],
+                                         "rows": step.get("rows"), "show": step.get("show", "both")})]
+
+
+def _matrix(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
+    mats = []
+    for m in step.get("matrices"):
+        for row in m["cells"]:
+            for cell in row:
+                _node(lesson, step, "matrices", t, cell)
+        mats.append((m.get("label", ""), m["cells"], m.get("show", "value")))
+    return [Screen("matrix", "", trace=t, known=len(t.steps), table={"matrices": mats})]
+
+
+_MAKERS = {"narrative": _narrative, "forward": _forward, "backward": _backward, "quiz": _quiz,
+           "update": _update, "compare": _compare, "matrix": _matrix}
+
+
+def explain(text: str, at: dict[str, Any], expand: bool = False) -> Lesson:
+    """A lesson made on the spot for `tutor explain`: the graph, its forward pass, its backward pass."""
+    from .parse import parse
+
+    parse(text)
+    steps = (StepSpec("narrative", {"title": "The graph", "show": "graph",
+                                    "text": f"We walk through `{' ; '.join(text.splitlines())}` "
+                                            "gate by gate: first forward, then backward."}, 0),
+             StepSpec("forward", {}, 1), StepSpec("backward", {}, 2))
+    return Lesson("explain", text, "", "<explain>", {"main": GraphSpec("main", text, at, expand, 1)}, steps, "")
