@@ -77,7 +77,9 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
     counter = {"n": itertools.count(1), "c": itertools.count(1)}
 
     def fresh(prefix: str) -> str:
-        return next(f"{prefix}{k}" for k in counter[prefix] if f"{prefix}{k}" not in names)
+        while (node_id := f"{prefix}{next(counter[prefix])}") in names:
+            pass
+        return node_id
 
     g = nx.MultiDiGraph(expr=text)
     env: dict[str, str] = {}          # assigned name -> node id

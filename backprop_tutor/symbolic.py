@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .trace import Trace
 
 MAX_DEPTH = 60          # deeper graphs keep only the chain (neighbour) form
+MAX_NODES = 3000        # so do larger ones: SymPy's cost, not the tape's
 SIMPLIFY_OPS = 60       # expanded forms up to this many operations are simplified
 
 
@@ -72,9 +73,13 @@ class Symbolic:
         for n, attrs in g.nodes(data=True):
             self.symbols[n] = constant(attrs["value"]) if attrs["kind"] == "const" else sp.Symbol(n, real=True)
         self.depth = self._depths()
-        self.why_not = (f"the graph nests {max(self.depth.values())} gates deep; expanded forms are built up to "
-                        f"{MAX_DEPTH} (the chain form above is exact)") \
-            if max(self.depth.values(), default=0) > MAX_DEPTH else None
+        self.why_not: str | None = None  # why expanded forms are not built, if they are not
+        if max(self.depth.values(), default=0) > MAX_DEPTH:
+            self.why_not = (f"the graph nests {max(self.depth.values())} gates deep; expanded forms are built up "
+                            f"to {MAX_DEPTH} (the chain form is exact)")
+        elif len(self.depth) > MAX_NODES:
+            self.why_not = (f"the graph has {len(self.depth):,} nodes; expanded forms are built up to "
+                            f"{MAX_NODES:,} (the chain form is exact)")
 
     def _depths(self) -> dict[str, int]:
         depth: dict[str, int] = {}
