@@ -1,0 +1,143 @@
+"""A student's formula answer: read by the engine's parser (never eval), bounded, evaluated.
+
+The text goes through `parse` (a grammar: no code runs), must be one expression in the
+problem's node names, and may nest at most MAX_DEPTH deep (SymPy recurses on it). Numbers are
+evaluated by the gates' own forward functions, exactly where they can be (Fractions). SymPy work
+runs under `time_limit`, since `simplify` has no bound of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from collections.abc import Collection, Iterator, Mapping
+from fractions import Fraction
+from typing import Any
+
+from .errors import ParseError, TutorError
+from .gates import GATES
+from .parse import Expr, number, parse
+
+MAX_DEPTH = 60
+_EXACT_BITS = 4096
+
+
+def read_formula(text: str, names: Collection[str]) -> Expr:
+    """Parse a formula answer; TutorError (one line) when it is not a formula in `names`."""
+    try:
+        program = parse(text)
+    except ParseError as err:
+        raise TutorError(f"{text!r} is not a formula: {err.why} (column {err.col})") from None
+    if len(program.statements) != 1 or program.statements[0].name is not None:
+        raise TutorError(f"{text!r} is not a formula: give one expression, without '=' or ';'")
+    expr = program.statements[0].expr
+    stack, unknown = [(expr, 1)], []
+    while stack:
+        e, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TutorError(f"the formula nests more than {MAX_DEPTH} deep; write it more simply")
+        if e.kind == "name" and e.value not in names and e.value not in ("pi", "e"):
+            unknown.append(e.value)
+        stack.extend((a, depth + 1) for a in e.args)
+    if unknown:
+        raise TutorError(f"{text!r} uses {', '.join(map(repr, dict.fromkeys(unknown)))}, not a name in this "
+                         f"problem (its names: {', '.join(sorted(names))})")
+    return expr
+
+
+def names_in(expr: Expr) -> set[str]:
+    """The variable names a formula uses."""
+    found, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e.kind == "name":
+            found.add(e.value)
+        stack.extend(e.args)
+    return found
+
+
+def evaluate(expr: Expr, env: Mapping[str, Any]) -> Fraction | float | None:
+    """The formula's value with names from `env`: a Fraction where exact, a float, or None (undefined)."""
+    from .gates import CONSTANTS
+
+    done: dict[int, Any] = {}
+    stack = [expr]
+    try:
+        while stack:
+            e = stack[-1]
+            if e.kind == "num":
+                done[id(e)] = number(e.value)
+            elif e.kind == "name":
+                done[id(e)] = env[e.value] if e.value in env else CONSTANTS[e.value]
+            elif todo := [a for a in e.args if id(a) not in done]:
+                stack.extend(todo)
+                continue
+            else:
+                done[id(e)] = _apply(e.value, [done[id(a)] for a in e.args])
+            stack.pop()
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None
+    result = done[id(expr)]
+    return result if isinstance(result, Fraction) or math.isfinite(result) else None
+
+
+def _apply(gate: str, args: list) -> Fraction | float:
+    """One gate on exact arguments where it stays exact and small, else on floats."""
+    g = GATES[gate]
+    if g.exact and all(isinstance(a, Fraction) for a in args):
+        out = g.forward(*args)
+        if isinstance(out, int | Fraction) and max(abs(Fraction(out).numerator),
+                                                   Fraction(out).denominator).bit_length() <= _EXACT_BITS:
+            return Fraction(out)
+    out = g.forward(*(float(a) for a in args))
+    if not math.isfinite(out):
+        raise OverflowError
+    return float(out)
+
+
+class Timeout(Exception):
+    """SymPy (or a submission) ran past its time bound."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise Timeout in the block after `seconds` (main thread, Unix); nests inside an outer limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield  # no timer here: the caller's other bounds (sizes, worker processes) still hold
+        return
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    start = time.monotonic()
+
+    def expire(signum: int, frame: Any) -> None:
+        raise Timeout(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_left:  # give the outer limit back what is left of it (it fires at once if spent)
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - start), 1e-4))
+
+
+def sympy_zero(difference: Any, seconds: float = 2.0) -> bool | None:
+    """True when SymPy proves `difference` is 0, False when it simplifies to non-zero, None if undecided."""
+    import sympy as sp
+
+    try:
+        with time_limit(seconds):
+            if difference == 0 or sp.expand(difference) == 0:
+                return True
+            simpler = sp.simplify(difference)
+    except Timeout:
+        return None
+    except (RecursionError, MemoryError, ValueError, TypeError, ZeroDivisionError, AttributeError):
+        return None
+    if simpler == 0:
+        return True
+    return None if simpler.free_symbols else False

@@ -1,0 +1,212 @@
+"""Load and validate homework and answer-key files (TOML), before any maths runs.
+
+A homework file holds a `[problem]` (program or expression, the point `at`, optionally `lr` and
+`params` for an update step) and the student's `[answers]`; a key file holds the same
+`[problem]` with optional `[points]` and `[tolerance]`. Every error is a HomeworkError naming
+the file, the line and what is wrong. Sizes are bounded before parsing: the file, each formula,
+and a formula's nesting depth (SymPy recurses; the engine's parser does not).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .errors import HomeworkError
+
+MAX_BYTES = 1_000_000      # a homework file is a few hundred bytes; refuse more before parsing
+MAX_FORMULA = 1_000        # characters in one formula answer
+MAX_DEPTH = 60             # nesting of one formula answer (SymPy recurses on it)
+MAX_ANSWERS = 500          # answers in one file
+TABLES = ("student", "problem", "answers", "points", "tolerance")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What to differentiate and where: hashable, so a prepared key is cached per problem."""
+
+    text: str                                   # the program or expression, as written
+    at: tuple[tuple[str, Any], ...]             # input values, in the file's order
+    lr: Fraction | None = None                  # learning rate of the update step (new:w answers)
+    params: tuple[str, ...] | None = None       # what the update step updates (default: every input)
+
+    def same_as(self, other: "Problem") -> bool:
+        """True when both pose the same question (whitespace and value spelling aside)."""
+        def norm(p: Problem) -> tuple:
+            return (re.sub(r"\s+", "", p.text.replace(";", "\n")), sorted((k, _num(v)) for k, v in p.at), p.lr)
+        return norm(self) == norm(other)
+
+
+@dataclass
+class Homework:
+    """A parsed homework or key file; answers stay raw (number or text) until checked."""
+
+    path: str
+    student: str | None = None
+    problem: Problem | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    points: dict[str, float] = field(default_factory=dict)
+    tolerance: dict[str, dict[str, float]] = field(default_factory=dict)
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)   # (table, key) -> line
+
+    def line(self, table: str, key: str = "") -> int | None:
+        """The line of `key` in `[table]` (of the table itself for key ""), when it can be found."""
+        return self.lines.get((table, key)) or self.lines.get((table, ""))
+
+
+def read(path: str | os.PathLike) -> str:
+    """The file's text, refusing a file over MAX_BYTES before reading it."""
+    name = os.fspath(path)
+    try:
+        size = os.stat(name).st_size
+        if size > MAX_BYTES:
+            raise HomeworkError(f"{name}: the file is {size:,} bytes; a homework file is at most {MAX_BYTES:,}")
+        with open(name, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise HomeworkError(f"{name}: cannot read it: {err.strerror or err}") from None
+    if len(data) > MAX_BYTES:  # grew while we looked, or a device file
+        raise HomeworkError(f"{name}: the file is over {MAX_BYTES:,} bytes; a homework file is smaller")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise HomeworkError(f"{name}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+
+
+def load(path: str | os.PathLike) -> Homework:
+    """Read and validate a homework or key file."""
+    return loads(read(path), os.fspath(path))
+
+
+def loads(text: str, path: str = "<homework>") -> Homework:
+    """Validate the text of a homework or key file (the shape only; answers are checked later)."""
+    if len(text) > MAX_BYTES:
+        raise HomeworkError(f"{path}: the text is {len(text):,} characters; the limit is {MAX_BYTES:,}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise HomeworkError(f"{path}: not valid TOML: {err}") from None
+    hw = Homework(path, lines=_key_lines(text))
+
+    def fail(table: str, key: str, what: str) -> HomeworkError:
+        line = hw.line(table, key)
+        return HomeworkError(f"{path}{f', line {line}' if line else ''}: {what}")
+
+    for key in data:
+        if key not in TABLES:
+            raise fail("", key, f"unknown entry {key!r}; a homework file has {', '.join(TABLES)}")
+    student = data.get("student")
+    if student is not None:
+        if not isinstance(student, str | int) or isinstance(student, bool) or not _ID.fullmatch(str(student)):
+            raise fail("", "student", "student must be an id of letters, digits, '.', '_' or '-' (at most 64)")
+        hw.student = str(student)
+    for table in TABLES[1:]:
+        if table in data and not isinstance(data[table], dict):
+            raise fail("", table, f"{table} must be a table: [{table}]")
+    if "problem" in data:
+        hw.problem = problem_from(data["problem"], lambda key, what: fail("problem", key, what))
+    answers = data.get("answers", {})
+    if len(answers) > MAX_ANSWERS:
+        raise fail("answers", "", f"{len(answers):,} answers; at most {MAX_ANSWERS}")
+    for name, raw in answers.items():
+        hw.answers[name] = _answer(raw, lambda what, n=name: fail("answers", n, f"answer {n!r} {what}"))
+    for name, raw in data.get("points", {}).items():
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < 1e6:
+            raise fail("points", name, f"points for {name!r} must be a number from 0, got {raw!r}")
+        hw.points[name] = float(raw)
+    for name, raw in data.get("tolerance", {}).items():
+        hw.tolerance[name] = _tolerance(raw, lambda what, n=name: fail("tolerance", n, f"tolerance for {n!r} {what}"))
+    return hw
+
+
+_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def problem_from(table: dict, fail: Any) -> Problem:
+    """The [problem] table: exactly one of program/expression, `at`, and optional lr/params."""
+    unknown = set(table) - {"program", "expression", "at", "lr", "params"}
+    if unknown:
+        raise fail(min(unknown), f"unknown entry {min(unknown)!r} in [problem]; use program or expression, "
+                                 f"at, lr, params")
+    given = [k for k in ("program", "expression") if k in table]
+    if len(given) != 1:
+        raise fail("", "[problem] needs exactly one of program = \"q = x + y; f = q * z\" or expression = \"...\"")
+    text = table[given[0]]
+    if not isinstance(text, str) or not text.strip():
+        raise fail(given[0], f"{given[0]} must be a non-empty string")
+    at = table.get("at", {})
+    if not isinstance(at, dict):
+        raise fail("at", "at must be a table of input values: at = { x = -2, y = 5 }")
+    for name, value in at.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | str) or _num(value) is None:
+            raise fail("at", f"at.{name} = {value!r} is not a finite number")
+    lr = table.get("lr")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float | str) or _num(lr) is None):
+        raise fail("lr", f"lr = {lr!r} is not a number")
+    params = table.get("params")
+    if params is not None and (not isinstance(params, list) or not all(isinstance(p, str) for p in params)):
+        raise fail("params", "params must be a list of input names: params = [\"w1\", \"w2\"]")
+    return Problem(text, tuple(at.items()), _num(lr) if lr is not None else None,
+                   tuple(params) if params is not None else None)
+
+
+def _answer(raw: Any, fail: Any) -> Any:
+    """A number or a formula's text, as given; anything else is refused."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return _raise(fail(f"must be a number or a formula in quotes, got {type(raw).__name__}"))
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return _raise(fail(f"is {raw!r}; give a finite number"))
+    if isinstance(raw, str) and len(raw) > MAX_FORMULA:
+        return _raise(fail(f"is a formula of {len(raw):,} characters; at most {MAX_FORMULA:,}"))
+    return raw
+
+
+def _tolerance(raw: Any, fail: Any) -> dict[str, float]:
+    """A number (absolute tolerance) or a table { rel = ..., abs = ... }."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raw = {"abs": raw, "rel": 0.0}
+    if not isinstance(raw, dict) or not raw or set(raw) - {"rel", "abs"}:
+        return _raise(fail("must be a number (absolute) or a table { rel = 1e-2, abs = 5e-3 }"))
+    for k, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
+            _raise(fail(f"{k} = {v!r} must be a number from 0"))
+    return {k: float(v) for k, v in raw.items()}
+
+
+def _raise(err: Exception) -> Any:
+    raise err
+
+
+def _num(value: Any) -> Fraction | None:
+    """An input value as an exact number (None when it is not one)."""
+    from .trace import values_from
+
+    try:
+        return values_from({"v": value})["v"]
+    except Exception:  # noqa: BLE001 - any refusal means "not a number"
+        return None
+
+
+_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
+_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
+
+
+def _key_lines(text: str) -> dict[tuple[str, str], int]:
+    """(table, key) -> 1-based line, for the simple TOML a homework file is (tomllib gives no lines)."""
+    found: dict[tuple[str, str], int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if m := _HEADER.match(line):
+            table = m.group(1)
+            found.setdefault((table, ""), number)
+        elif m := _KEY.match(line):
+            key = m.group(1)
+            key = key[1:-1] if key[0] in "\"'" else key
+            found.setdefault((table, key), number)
+            found.setdefault(("", key) if table == "" else (table, ""), number)
+    return found

@@ -1,0 +1,257 @@
+"""A problem traced once: what each answer name asks for, its number and formula, the mistakes'
+recomputed gradients, and where along the passes a student's own numbers first go wrong.
+
+`prepare` caches a Key per problem, so grading a class traces the key's problem once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import random
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .diagnose import WORDS, Mistakes
+from .errors import HomeworkError, ParseError, TutorError
+from .fmt import fmt
+from .formula import evaluate, names_in, sympy_zero
+from .homework import Problem, problem_from
+from .trace import Number, trace, walk
+
+_GRAD = re.compile(r"[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)")
+RANDOM_POINTS = 5   # a formula right at these many random points (and at the problem's) is taken as right
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an answer name asks for: a node's value, ∂out/∂node, or a parameter after the update step."""
+
+    name: str
+    kind: str          # "value" | "grad" | "update"
+    node: str
+    expected: Number
+
+
+def prepare(problem: Problem | Mapping[str, Any], where: str = "[problem]") -> "Key":
+    """The Key of a problem (a Problem, or a dict shaped like the [problem] table), cached."""
+    if not isinstance(problem, Problem):
+        if not isinstance(problem, Mapping):
+            raise HomeworkError(f"{where}: a problem is a dict like {{'program': ..., 'at': {{...}}}}")
+        problem = problem_from(dict(problem), lambda key, what: HomeworkError(f"{where}: {what}"))
+    try:
+        return _prepare(problem)
+    except ParseError as err:
+        raise HomeworkError(f"{where}: the program does not parse: {err.why} (line {err.line}, column {err.col})") \
+            from None
+    except TutorError as err:
+        raise HomeworkError(f"{where}: {err}") from None
+
+
+@functools.lru_cache(maxsize=32)
+def _prepare(problem: Problem) -> "Key":
+    return Key(problem)
+
+
+class Key:
+    """A traced problem and everything the checker asks of it."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.trace = t = trace(problem.text, dict(problem.at))
+        self.out = t.output_name
+        self.names = [n for n in t.tape.nodes if t.graph.nodes[n]["kind"] != "const"]
+        # a bare expression's output is a node n5 that answers and formulas call f
+        self.alias = {self.out: t.output} if self.out not in self.names else {}
+        self.names += list(self.alias)
+        self.exact_values = {n: t.number(self.alias.get(n, n)) for n in self.names}
+        self.params = problem.params if problem.params is not None else t.inputs
+        if bad := [p for p in self.params if p not in t.inputs]:
+            raise TutorError(f"params: {', '.join(map(repr, bad))} not an input (inputs: {', '.join(t.inputs)})")
+        self.lr = problem.lr
+        self.mistakes = Mistakes.of(t, float(self.lr) if self.lr is not None else None, tuple(self.params))
+        self.forward_at: dict[str, int] = {}
+        self.into: dict[str, list[int]] = {}
+        for i, s in enumerate(t.steps):
+            if s.phase == "forward":
+                self.forward_at[s.node] = i
+            elif s.wrt is None:
+                self.seed_at = i
+            else:
+                self.into.setdefault(s.wrt, []).append(i)
+
+    def defaults(self) -> list[str]:
+        """The answers a key asks for when it lists none: the output, ∂out/∂input, each update."""
+        updates = [f"new:{p}" for p in self.params] if self.lr is not None else []
+        return [self.out, *(f"d{self.out}/d{x}" for x in self.trace.inputs), *updates]
+
+    def target(self, name: str) -> Target:
+        """What `name` asks for; TutorError saying how to name it when it is no answer here."""
+        t = self.trace
+        if name in self.names:
+            node = self.alias.get(name, name)
+            return Target(name, "value", node, t.number(node))
+        if name.startswith("new:"):
+            p = name[4:].strip()
+            if self.lr is None:
+                raise TutorError("an update answer needs the learning rate: lr = 0.1 in [problem]")
+            if p not in self.params:
+                raise TutorError(f"{p!r} is not updated here; update answers: "
+                                 f"{', '.join('new:' + q for q in self.params)}")
+            w, g = t.number(p), t.number(p, "grad")
+            return Target(name, "update", p, _exact(w, self.lr, g))
+        if m := _GRAD.fullmatch(name.strip()):
+            top, node = m.groups()
+            if top != self.out:
+                raise TutorError(f"the output here is called {self.out!r}; write 'd{self.out}/d{node}'")
+            if node in self.names:
+                node = self.alias.get(node, node)
+                return Target(name, "grad", node, t.number(node, "grad"))
+            raise TutorError(f"there is no node {node!r}{_hint(node, self.names)}")
+        raise TutorError(f"is not an answer here{_hint(name, self.names)}; answers are the output "
+                         f"{self.out!r}, a node's value (q), a gradient 'd{self.out}/dx' or an update 'new:w'")
+
+    def formula_of(self, target: Target) -> str | None:
+        """The expected answer as a formula in the inputs (None past the symbolic depth bound)."""
+        e = self._expected_sym(target)
+        return None if e is None else str(e)
+
+    def _expected_sym(self, target: Target) -> Any:
+        sym = self.trace.symbolic
+        if sym.why_not:
+            return None
+        if target.kind == "value":
+            return sym.value(target.node)
+        if target.kind == "grad":
+            return sym.grad(target.node)
+        import sympy as sp
+
+        return sym.symbols[target.node] - sp.Rational(self.lr.numerator, self.lr.denominator) * sym.grad(target.node)
+
+    def equivalent(self, target: Target, expr: Any) -> tuple[bool, str, str]:
+        """(same formula?, "sympy" | "numeric", in words) for a formula already right at the point."""
+        from .symbolic import to_sympy
+
+        sym, proven = self.trace.symbolic, None
+        expected = self._expected_sym(target)
+        if expected is not None:
+            used = [self.alias.get(n, n) for n in names_in(expr) if n in self.names]
+            symbols = sym.symbols | {a: sym.symbols[n] for a, n in self.alias.items()}
+            given = to_sympy(expr, symbols).xreplace({sym.symbols[n]: sym.value(n) for n in used})
+            proven = sympy_zero(given - expected)
+            if proven:
+                return True, "sympy", "the same formula (SymPy)"
+        numeric = self._numeric(target, expr)
+        if numeric is False:
+            return False, "numeric", "right at this point, but not the same formula (it differs at other points)"
+        if numeric is True:
+            return True, "numeric", f"equal at the point and at {RANDOM_POINTS} random points near it"
+        return proven is not False, "point", "checked at the problem's point only"
+
+    def _numeric(self, target: Target, expr: Any) -> bool | None:
+        """Compare at random points near the problem's (None when too few points are defined)."""
+        rng, agreed = random.Random(1234), 0
+        for _ in range(4 * RANDOM_POINTS):
+            at = {x: float(v) * (1 + 0.2 * (rng.random() - 0.5)) + 0.02 * (rng.random() - 0.5)
+                  for x, v in self.trace.at.items()}
+            try:
+                t2 = walk(self.trace.graph, at)
+            except TutorError:
+                continue
+            given = evaluate(expr, t2.values | {a: t2.values[n] for a, n in self.alias.items()})
+            want = {"value": t2.values, "grad": t2.grads}.get(target.kind, {}).get(target.node)
+            if target.kind == "update":
+                want = at[target.node] - float(self.lr) * t2.grads[target.node]
+            if given is None or want is None or not math.isfinite(want):
+                continue
+            if not math.isclose(float(given), want, rel_tol=1e-6, abs_tol=1e-9):
+                return False
+            agreed += 1
+            if agreed == RANDOM_POINTS:
+                return True
+        return None
+
+    def diagnose(self, target: Target, given: float, close: Callable[[float, float], bool]) -> list[tuple[str, str]]:
+        """(code, where) of every mistake whose recomputed number matches `given`."""
+        if target.kind == "grad":
+            return self.mistakes.grad(target.node, given, close)
+        if target.kind == "update":
+            return self.mistakes.update(target.node, given, close)
+        return []
+
+    @staticmethod
+    def words(code: str) -> str:
+        """The mistake in plain words."""
+        return WORDS[code]
+
+    @functools.cache  # noqa: B019 - one Key per problem, kept by the cache anyway
+    def _after(self, node: str) -> frozenset[str]:
+        import networkx as nx
+
+        return frozenset({node} | nx.descendants(self.trace.graph, node))
+
+    @functools.cache  # noqa: B019
+    def _before(self, node: str) -> frozenset[str]:
+        import networkx as nx
+
+        return frozenset({node} | nx.ancestors(self.trace.graph, node))
+
+    def first_wrong(self, target: Target, wrong: Mapping[tuple[str, str], dict], formulas: bool = True) -> dict | None:
+        """The first step along the pass where the student's own given numbers disagree."""
+        if target.kind == "update":
+            if ("grad", target.node) in wrong:
+                return self.first_wrong(Target("", "grad", target.node, 0), wrong, formulas)
+            t, p = self.trace, target.node
+            return {"phase": "update", "node": p, "given": wrong.get(("update", p), {}).get("given_value"),
+                    "expected": float(target.expected), "expected_text": fmt(target.expected),
+                    "value": float(t.values[p]), "value_text": fmt(t.number(p)), "lr": float(self.lr),
+                    "lr_text": fmt(self.lr), "grad": float(t.grads[p]), "grad_text": fmt(t.number(p, "grad"))}
+        if target.kind == "grad":
+            nodes = [n for kind, n in wrong if kind == "grad" and n in self._after(target.node)]
+            order = lambda n: self.into[n][-1] if n in self.into else self.seed_at  # noqa: E731
+            node = min(nodes, key=order, default=None)
+            return None if node is None else self._backward(node, wrong[("grad", node)]["given_value"], formulas)
+        nodes = [n for kind, n in wrong if kind == "value" and n in self._before(target.node)]
+        node = min(nodes, key=lambda n: self.forward_at.get(n, -1), default=None)
+        return None if node is None else self._forward(node, wrong[("value", node)]["given_value"])
+
+    def _backward(self, node: str, given: float, formulas: bool) -> dict:
+        t = self.trace
+        terms = []
+        for i in self.into.get(node, []):
+            s = t.steps[i]
+            terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
+                          "local": float(s.local), "local_text": fmt(s.local),
+                          "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas else None,
+                          "value": float(s.value), "value_text": fmt(s.value)})
+        right = t.number(node, "grad")
+        return {"phase": "backward", "step": (self.into[node][-1] if terms else self.seed_at) + 1, "node": node,
+                "given": given, "expected": float(right), "expected_text": fmt(right),
+                "upstream": terms[0]["upstream"] if terms else None, "local": terms[0]["local"] if terms else None,
+                "terms": terms}
+
+    def _forward(self, node: str, given: float) -> dict:
+        t = self.trace
+        attrs = t.graph.nodes[node]
+        right = t.number(node)
+        return {"phase": "forward" if node in self.forward_at else "input",
+                "step": self.forward_at[node] + 1 if node in self.forward_at else None, "node": node,
+                "given": given, "expected": float(right), "expected_text": fmt(right), "gate": attrs["label"],
+                "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(t.number(i))}
+                           for i in attrs["inputs"]]}
+
+
+def _exact(w: Number, lr: Fraction, g: Number) -> Number:
+    """w - lr·g, exact when all three are."""
+    if isinstance(w, Fraction) and isinstance(g, Fraction):
+        return w - lr * g
+    return float(w) - float(lr) * float(g)
+
+
+def _hint(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f" (nodes: {', '.join(names)})"
