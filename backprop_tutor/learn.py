@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 
 def exact(x: Any) -> Number:
-    """A lesson's number (TOML int/float) as the engine reads it: 0.01 -> Fraction(1, 100)."""
+    """A lesson's number (TOML int/float) as the decimal it was typed as: 0.01 -> Fraction(1, 100)."""
+    if isinstance(x, float):
+        return Fraction(repr(x)) if math.isfinite(x) else x
+    if isinstance(x, int | Fraction) and not isinstance(x, bool):
+        return Fraction(x)
     return values_from({"x": x})["x"]
 
 

@@ -139,15 +139,25 @@ def _graph(name: str, table: dict, base: GraphSpec | None, where: tuple, path: s
     program = table.get("program", base.program if base else "")
     line = locate(text, (*where, "program")) if "program" in table else base.line  # type: ignore[union-attr]
     try:
-        parse(program)
+        used = _inputs(parse(program))
     except ParseError as err:
         start = line + (1 if re.search(r'=\s*("""|\'\'\')\s*$', text.splitlines()[line - 1]) else 0)
         raise _error(path, start + err.line - 1, f"the program of graph {name!r} does not parse: {err.why} "
                      f"(column {err.col})", "an expression or assignments the engine accepts") from None
-    at = {**(base.at if base and "program" not in table else {}), **table.get("at", {})}
+    at = {**{k: v for k, v in (base.at if base else {}).items() if k in used}, **table.get("at", {})}
     expand = table.get("granularity", "primitives" if base and base.expand and "program" not in table
                        else "gates") == "primitives"
     return GraphSpec(name, program, at, expand, line)
+
+
+def _inputs(program: Any) -> set[str]:
+    """The names a parsed program uses without assigning them (its inputs, maybe pi or e)."""
+    names, stack = set(), [s.expr for s in program.statements]
+    while stack:
+        e = stack.pop()
+        names |= {e.value} if e.kind == "name" else set()
+        stack.extend(e.args)
+    return names - {s.name for s in program.statements}
 
 
 def _step(i: int, table: Any, path: str, text: str) -> StepSpec:
@@ -240,7 +250,7 @@ def builtin_dir() -> Path:
         folder = Path(str(resources.files("backprop_tutor.lessons")))
         if any(folder.glob("*.toml")):
             return folder
-    except (ModuleNotFoundError, TypeError):
+    except (ImportError, TypeError, OSError, ValueError):  # editable installs can map it oddly
         pass
     return Path(__file__).parent.parent / "lessons"
 

@@ -104,10 +104,10 @@ class GraphDrawing:
     current: str | None = None
     step: "Step | None" = None
 
-    def _visible(self, radius: int) -> list[str]:
+    def _visible(self, radius: int | None) -> list[str]:
         g = self.trace.graph
         drawn = [n for n in g.nodes if not g.nodes[n].get("folded")]
-        if len(drawn) <= MAX_NODES:
+        if radius is None:
             return drawn
         centre = self.current or self.trace.output
         near, frontier = {centre}, {centre}
@@ -125,7 +125,8 @@ class GraphDrawing:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         t, g = self.trace, self.trace.graph
-        for radius in (3, 2, 1):
+        everything = sum(1 for n in g.nodes if not g.nodes[n].get("folded")) <= MAX_NODES
+        for radius in ((None,) if everything else ()) + (3, 2, 1):
             nodes = self._visible(radius)
             sizes = {n: max(len(s) for s in self._box(n)) + 4 for n in nodes}
             edges = tuple((a, b) for a, b in g.edges() if a in sizes and b in sizes)
@@ -252,7 +253,7 @@ class ScreenView:
         revealed = s.known
         if quiz is not None and (self.reveal or quiz.solved is not None):
             revealed = s.known + 1
-        if s.trace is not None and s.kind not in ("compare",) and not s.runs:
+        if s.trace is not None and s.kind not in ("compare", "update"):
             current = None if s.step is None else (s.step.node if s.step.phase == "forward" else s.step.wrt or s.step.node)
             if quiz is not None:
                 current = quiz.node
@@ -380,6 +381,6 @@ def _end(s: Any, score: tuple[int, int] | None) -> RenderResult:
 
     for x in t.inputs:
         expr = t.symbolic.grad(x)
-        shown = "—" if expr is None or sp.count_ops(expr) > 40 else sp.pretty(expr, use_unicode=True)
+        shown = "—" if expr is None or sp.count_ops(expr) > 12 else sp.pretty(expr, use_unicode=True)
         table.add_row(x, fmt(t.number(x)), fmt(t.number(x, "grad")), shown)
     yield table
