@@ -1,11 +1,82 @@
-"""Commands of this noun are added by their issue's work; register adds none yet."""
+"""`tutor slides`: every chain-rule step of a lesson or an expression as slides."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from . import _options as opt
+
+
+def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> Any:
+    """The Trace to draw: a lesson's (by id or .toml path), else the expression's."""
+    from ..trace import trace
+
+    if ref is not None and file is None:
+        lesson = _lesson(ref)
+        if lesson is not None:
+            return lesson
+    return trace(opt.program_text(ref, file), at, expand=expand)
+
+
+def _lesson(ref: str) -> Any:
+    """A lesson's main Trace when `ref` names one, else None (then it is an expression)."""
+    try:
+        from .. import lesson as lessons
+    except ImportError:  # lessons not built yet: every argument is an expression
+        return None
+    find = getattr(lessons, "lesson_trace", None)
+    if find is not None:
+        return find(ref)
+    return None
+
+
+def slides(
+    expr: Annotated[str | None, typer.Argument(metavar="LESSON|EXPR", help="A lesson (id such as "
+                                                "sigmoid-neuron, or a .toml file) or an expression.")] = None,
+    at: opt.At = None,
+    at_file: opt.AtFile = None,
+    file: opt.File = None,
+    expand: opt.Expand = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the deck into.")] = Path("deck"),
+    formats: Annotated[str, typer.Option("--format", "-F", help="Comma-separated: svg,png,pdf,html,gif,tex,"
+                                                               "handout.")] = "svg,png",
+    theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
+    engine: Annotated[str, typer.Option("--engine", help="auto (dot if installed, else graphviz-pure), "
+                                                         "dot or graphviz-pure.")] = "auto",
+) -> None:
+    """Draw every forward and backward step as slides (one image per step), in several formats.
+
+    Example: tutor slides '1/(1+exp(-(w0*x0+w1*x1+w2)))' --at w0=2,x0=-1,w1=-3,x1=-2,w2=-3 --out deck
+    --format svg,png,pdf,html
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..errors import TutorError
+    from ..render import engine as gv
+    from ..render.graphviz import THEMES
+    from ..render.slides import build, parse_formats
+
+    chosen = parse_formats(formats)
+    if theme not in THEMES:
+        raise TutorError(f"unknown theme {theme!r}; choose light or dark")
+    gv.find(engine)  # fail before any work when no engine is installed
+    t = _trace(expr, file, opt.values(at, at_file), expand)
+    err = Console(stderr=True)
+    with Progress(TextColumn("drawing slides"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("slides", total=None)
+        written = build(t, out, chosen, theme, engine,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+    typer.echo(f"wrote {len(written)} files for {len(t.steps)} steps into {out}/")
+    for path in written:
+        typer.echo(f"  {path}")
+
 
 def register(app: typer.Typer, friendly: Callable) -> None:
-    """Add this module's commands to the app."""
+    """Add `slides` to the app."""
+    app.command()(friendly(slides))

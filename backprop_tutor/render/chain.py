@@ -1,0 +1,174 @@
+"""What a slide knows and says at step i: the numbers known so far, and the step's chain-rule
+equation in symbols and numbers, as Unicode text (captions, HTML) and as LaTeX (Beamer).
+
+Every number comes from the Trace (Step values, `t.number`), formatted by `fmt`: exact where
+the inputs are. Symbols come from `t.symbolic` (SymPy), printed, never re-derived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from ..fmt import fmt
+from ..gates import GATES
+
+if TYPE_CHECKING:
+    from ..trace import Number, Trace
+
+# Gate forms in text; functions not listed are written name(args).
+_TEXT = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} · {1}", "div": "{0} / {1}",
+         "pow": "{0}^{1}", "neg": "-{0}", "abs": "|{0}|", "sigmoid": "σ({0})", "sqrt": "√({0})"}
+
+
+@dataclass
+class Known:
+    """What is known on the slide of step `index`: forward values, and gradients sent so far."""
+
+    index: int
+    values: set[str] = field(default_factory=set)                       # nodes whose value is known
+    sent: dict[tuple[str, str, int], "Number"] = field(default_factory=dict)  # (gate, wrt, arg) -> grad
+    totals: dict[str, "Number"] = field(default_factory=dict)           # node -> ∂out/∂node, all paths in
+
+
+def known(t: "Trace", index: int) -> Known:
+    """The state after step `index` (0-based): values computed so far and gradients sent so far."""
+    state = Known(index)
+    state.values = {n for n, kind in t.graph.nodes(data="kind") if kind != "gate"}
+    for s in t.steps[:index + 1]:
+        if s.phase == "forward":
+            state.values.add(s.node)
+        elif s.wrt is None:
+            state.totals[s.node] = s.value
+        else:
+            state.sent[(s.node, s.wrt, s.arg)] = s.value
+            if s.branch == s.branches:
+                state.totals[s.wrt] = s.total
+    if t.steps[index].phase == "backward" or not any(s.phase == "forward" for s in t.steps):
+        state.values = set(t.graph.nodes)
+    return state
+
+
+def name(t: "Trace", node: str) -> str:
+    """How a node is called on a slide: the output by the output's name, a constant by its value."""
+    if node == t.output:
+        return t.output_name
+    attrs = t.graph.nodes[node]
+    return attrs["label"] if attrs["kind"] == "const" else node
+
+
+def num(x: "Number", paren: bool = True) -> str:
+    """A number as shown, in parentheses when negative inside a formula: 2 · (-1)."""
+    text = fmt(x)
+    return f"({text})" if paren and text.startswith("-") else text
+
+
+def _gate_text(gate: str, args: list[str]) -> str:
+    return _TEXT.get(gate, f"{GATES[gate].name}({', '.join('{%d}' % i for i in range(len(args)))})").format(*args)
+
+
+def _renamed(t: "Trace", expr: object) -> object:
+    """A SymPy form with the output's symbol renamed to the output's name (n8 -> f)."""
+    import sympy as sp
+
+    sym = t.symbolic.symbols[t.output]
+    return expr.xreplace({sym: sp.Symbol(t.output_name, real=True)}) if t.output_name != t.output else expr
+
+
+def _local_text(t: "Trace", node: str, arg: int) -> str:
+    text = str(_renamed(t, t.symbolic.local(node, arg)))
+    return text.replace("**", "^").replace("*", " · ")
+
+
+def _paths(t: "Trace", index: int) -> list["Number"]:
+    """The gradients the node of backward step `index` received so far, one per path."""
+    wrt = t.steps[index].wrt
+    return [s.value for s in t.steps[:index + 1] if s.phase == "backward" and s.wrt == wrt]
+
+
+def equation(t: "Trace", index: int) -> list[str]:
+    """The step's equation lines, e.g. ['∂f/∂q = ∂f/∂f · ∂f/∂q = 1 · z = 1 · (-4) = -4']."""
+    s, out = t.steps[index], t.output_name
+    g = s.node
+    if s.phase == "forward":
+        attrs = t.graph.nodes[g]
+        syms = [name(t, i) for i in attrs["inputs"]]
+        nums = [num(x, paren=attrs["gate"] in _TEXT) for x in s.inputs]
+        if attrs["gate"] == "neg":  # -(-2), not --2; -(1), not -1 = -1
+            nums = [f"({fmt(s.inputs[0])})"]
+        return [f"{name(t, g)} = {_gate_text(attrs['gate'], syms)} = {_gate_text(attrs['gate'], nums)} = {fmt(s.value)}"]
+    if s.wrt is None:
+        return [f"∂{out}/∂{out} = 1"]
+    w, local = name(t, s.wrt), _local_text(t, g, s.arg)
+    head = f"∂{out}/∂{w}" + (f" (path {s.branch} of {s.branches})" if s.branches > 1 else "")
+    parts = [head, f"∂{out}/∂{name(t, g)} · ∂{name(t, g)}/∂{w}", f"{num(s.upstream)} · {_paren(local)}"]
+    if local != fmt(s.local):
+        parts.append(f"{num(s.upstream)} · {num(s.local)}")
+    lines = [" = ".join([*parts, fmt(s.value)])]
+    if s.branches > 1 and s.branch == s.branches:
+        paths = _paths(t, index)
+        lines.append(f"∂{out}/∂{w} = " + " + ".join(num(p) for p in paths) + f" = {fmt(s.total)}"
+                     f"   (the sum over its {s.branches} paths)")
+    return lines
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if any(c in text for c in " +-") and not text.startswith("(") else text
+
+
+def title(t: "Trace", index: int) -> str:
+    """A short heading: 'Step 3 of 21 · forward: n3'."""
+    s = t.steps[index]
+    what = f"forward: {name(t, s.node)}" if s.phase == "forward" else \
+        "backward: seed" if s.wrt is None else f"backward: {name(t, s.node)} → {name(t, s.wrt)}"
+    return f"Step {index + 1} of {len(t.steps)} · {what}"
+
+
+# ---- LaTeX (Beamer) --------------------------------------------------------------------------
+
+def tex_num(x: "Number", paren: bool = True) -> str:
+    """A number in LaTeX: exact fractions as \\frac, otherwise as the terminal shows it."""
+    text = fmt(x)
+    if isinstance(x, Fraction) and "/" in text:
+        text = ("-" if x < 0 else "") + rf"\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+    if "e" in text:  # 1.23e-05 -> 1.23 \times 10^{-5}
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return rf"\left({text}\right)" if paren and text.startswith("-") else text
+
+
+def _tex_sym(t: "Trace", node: str) -> str:
+    import sympy as sp
+
+    return sp.latex(sp.Symbol(name(t, node)))
+
+
+def equation_tex(t: "Trace", index: int) -> list[str]:
+    """The step's equation lines as LaTeX math (SymPy's printer for every symbolic form)."""
+    import sympy as sp
+
+    s, out = t.steps[index], sp.latex(sp.Symbol(t.output_name))
+
+    def d(a: str, b: str) -> str:
+        return rf"\frac{{\partial {a}}}{{\partial {b}}}"
+
+    if s.phase == "forward":
+        attrs = t.graph.nodes[s.node]
+        template, infix = GATES[attrs["gate"]].latex, bool(GATES[attrs["gate"]].infix)
+        form = template.format(*(_tex_sym(t, i) for i in attrs["inputs"]))
+        nums = template.format(*(tex_num(x, paren=infix) for x in s.inputs))
+        return [f"{_tex_sym(t, s.node)} = {form} = {nums} = {tex_num(s.value, False)}"]
+    if s.wrt is None:
+        return [f"{d(out, out)} = 1"]
+    g, w = _tex_sym(t, s.node), _tex_sym(t, s.wrt)
+    form = _renamed(t, t.symbolic.local(s.node, s.arg))
+    parts = [d(out, w), rf"{d(out, g)} \cdot {d(g, w)}"]
+    if not form.is_Number:  # a symbolic local derivative first, then its number
+        local = sp.latex(form)
+        parts.append(rf"{tex_num(s.upstream)} \cdot " + (local if form.is_Symbol else rf"\left({local}\right)"))
+    parts += [rf"{tex_num(s.upstream)} \cdot {tex_num(s.local)}", tex_num(s.value, False)]
+    lines = [" = ".join(parts)]
+    if s.branches > 1 and s.branch == s.branches:
+        lines.append(f"{d(out, w)} = " + " + ".join(tex_num(p) for p in _paths(t, index)) + f" = {tex_num(s.total, False)}")
+    return lines

@@ -1,0 +1,85 @@
+"""Find and run the layout program: the system `dot` (Graphviz) when on PATH, else `graphviz-pure`
+(a port of `dot` installed by pip, same flags, no PDF).
+
+A deck is rendered in few process calls: every slide's DOT file goes to one `-O` call per
+format (a process start costs more than laying out a small slide), split over the CPU cores.
+PNGs are bounded (`size`, `dpi`), so no picture takes minutes or gigabytes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..errors import TutorError
+
+ENGINES = ("dot", "graphviz-pure")
+PNG_DPI = 96
+PNG_SIZE = "20,11.25"   # inches at PNG_DPI: at most 1920 x 1080 pixels, scaled down to fit
+TIMEOUT = 120           # seconds for one batch
+BATCH = 8               # slides per process call at least, before splitting over cores
+
+
+def find(engine: str = "auto") -> tuple[str, str]:
+    """(name, path) of the layout program: `dot`, `graphviz-pure`, or the first found of the two."""
+    if engine not in ("auto", *ENGINES):
+        raise TutorError(f"unknown engine {engine!r}; choose auto, dot or graphviz-pure")
+    here = Path(sys.executable).parent  # graphviz-pure sits next to Python in a virtualenv
+    for name in ENGINES if engine == "auto" else (engine,):
+        path = shutil.which(name) or shutil.which(name, path=str(here))
+        if path:
+            return name, path
+    if engine == "auto":
+        raise TutorError("no Graphviz found: install it (apt install graphviz, brew install graphviz) "
+                         "or `pip install graphviz-pure`")
+    hint = "apt install graphviz" if engine == "dot" else "pip install graphviz-pure"
+    raise TutorError(f"the {engine!r} engine is not installed ({hint}); or use --engine auto")
+
+
+def flags(fmt: str) -> list[str]:
+    """Command-line flags for one output format (PNG: bounded bitmap)."""
+    if fmt == "png":
+        return ["-Tpng", f"-Gdpi={PNG_DPI}", f"-Gsize={PNG_SIZE}"]
+    return [f"-T{fmt}"]
+
+
+def _run(path: str, args: list[str]) -> None:
+    try:
+        done = subprocess.run([path, *args], capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise TutorError(f"{Path(path).name} took more than {TIMEOUT} s; the graph is too large to draw") from None
+    if done.returncode != 0:
+        why = done.stderr.decode(errors="replace").strip().splitlines()
+        raise TutorError(f"{Path(path).name} failed: {why[-1] if why else 'exit ' + str(done.returncode)}")
+
+
+def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto", jobs: int | None = None,
+           done: Callable[[int], None] | None = None) -> list[dict[str, bytes]]:
+    """Lay out and draw every DOT source in each format: [{format: bytes}] in the order given."""
+    name, path = find(engine)
+    if "pdf" in formats and name == "graphviz-pure":
+        raise TutorError("graphviz-pure cannot write PDF; render PNG and build the PDF from it")
+    jobs = jobs or min(os.cpu_count() or 1, max(1, len(sources) // BATCH))
+    with tempfile.TemporaryDirectory(prefix="tutor-slides-") as tmp:
+        files = [Path(tmp, f"s{i:05d}.gv") for i in range(len(sources))]
+        for f, src in zip(files, sources):
+            f.write_text(src, encoding="utf-8")
+        chunks = [files[k::jobs] for k in range(jobs) if files[k::jobs]]
+        tasks = [(fmt, chunk) for fmt in formats for chunk in chunks]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for (fmt, chunk), _ in zip(tasks, pool.map(lambda task: _run(path, [*flags(task[0]), "-O",
+                                                                              *map(str, task[1])]), tasks)):
+                if done:
+                    done(len(chunk))
+        return [{fmt: Path(f"{f}.{fmt}").read_bytes() for fmt in formats} for f in files]
+
+
+def render_one(source: str, fmt: str = "svg", engine: str = "auto") -> bytes:
+    """One DOT source drawn in one format (notebooks, tests)."""
+    return render([source], [fmt], engine)[0][fmt]

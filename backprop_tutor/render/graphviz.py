@@ -1,0 +1,240 @@
+"""Trace + step index -> DOT source of one slide, drawn like the cs231n circuit diagrams.
+
+Left to right: inputs and named intermediates as boxes, gates as small labelled circles. Every
+wire is a node of its own, a three-row table: the forward value above the line (green,
+upright), the line itself, the gradient below it (red, italic, in a box). Every cell and the
+caption have a fixed size computed once per deck, so only text and colours change from step to
+step and `dot` lays out every slide of a deck identically: flipping through them animates.
+Node ids are the graph's ids (`x`, `n3`) and everything is emitted in graph order, so the same
+trace gives byte-identical SVG.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from html import escape
+from typing import TYPE_CHECKING
+
+from ..fmt import fmt
+from .chain import Known, equation, known, name, title
+
+if TYPE_CHECKING:
+    from ..trace import Trace
+
+FONT, SIZE = "Helvetica", 18          # projected: 18 pt numbers, 22 pt gate symbols
+MAX_FULL = 80                         # above this many drawn nodes a slide shows the step's neighbourhood
+RADIUS = 2                            # ... within this many edges of the step's node
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The colours of one theme; value and gradient also differ by position and style."""
+
+    bg: str
+    fg: str
+    value: str
+    grad: str
+    fill: str       # highlighted node
+    line: str       # highlighted outline and wire
+    muted: str
+
+
+THEMES = {
+    "light": Theme(bg="#ffffff", fg="#1f2328", value="#1a7f37", grad="#c62828", fill="#ffe08a",
+                   line="#b35900", muted="#6e7781"),
+    "dark": Theme(bg="#0d1117", fg="#e6edf3", value="#56d364", grad="#ff7b72", fill="#5a3e00",
+                  line="#f0b72f", muted="#8b949e"),
+}
+
+
+def _width(text: str, size: float = SIZE) -> float:
+    """A generous estimate of a text's width in points (cells are fixed, so text must fit)."""
+    return 0.64 * size * len(text) + 20
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One drawn line: `src` -> `dst` carrying `node`'s value and the gradient `grad` names."""
+
+    id: str
+    src: str
+    dst: str
+    node: str
+    grad: tuple  # ("sent", gate, wrt, arg) | ("total", node) | () for a constant
+
+
+def _per_trace(fn):  # noqa: ANN001, ANN202 - a Trace is unhashable (dicts inside): memoise by identity
+    cache: dict[int, tuple] = {}
+
+    @functools.wraps(fn)
+    def run(t: "Trace"):  # noqa: ANN202
+        hit = cache.get(id(t))
+        if hit is None or hit[0] is not t:
+            if len(cache) > 8:
+                cache.clear()
+            hit = cache[id(t)] = (t, fn(t))
+        return hit[1]
+
+    return run
+
+
+def _box(node: str) -> str:
+    return f"box:{node}"
+
+
+@_per_trace
+def wires(t: "Trace") -> tuple[Wire, ...]:
+    """Every wire of the drawing, in graph order: arguments into gates, gates into their name boxes."""
+    g, out = t.graph, []
+    for n, attrs in g.nodes(data=True):
+        if attrs["kind"] != "gate":
+            continue
+        for arg, src in enumerate(attrs["inputs"]):
+            s = g.nodes[src]
+            if s.get("folded"):
+                continue
+            tail = _box(src) if s["kind"] == "gate" and (s["name"] or src == t.output) else src
+            grad = () if s["kind"] == "const" else ("sent", n, src, arg)
+            out.append(Wire(f"wire:{src}>{n}:{arg}", tail, n, src, grad))
+        if attrs["name"] or n == t.output:
+            out.append(Wire(f"wire:{n}>box", n, _box(n), n, ("total", n)))
+    return tuple(out)
+
+
+def wire_text(t: "Trace", w: Wire, state: Known) -> tuple[str, str]:
+    """The value and gradient a wire shows on a slide ('' where not yet known)."""
+    value = fmt(t.number(w.node)) if w.node in state.values else ""
+    if not w.grad:
+        return value, ""
+    got = state.sent.get(w.grad[1:]) if w.grad[0] == "sent" else state.totals.get(w.grad[1])
+    return value, "" if got is None else fmt(got)
+
+
+@_per_trace
+def geometry(t: "Trace") -> tuple[dict[str, float], float, int]:
+    """Each wire's cell width (its widest text on any slide), the caption's width and lines: fixed per deck."""
+    final = known(t, len(t.steps) - 1)
+    widths = {w.id: max(56.0, *(_width(x) for x in wire_text(t, w, final))) for w in wires(t)}
+    eqs = [equation(t, i) for i in range(len(t.steps))]
+    caption = max(_width(line, SIZE + 2) for i, lines in enumerate(eqs) for line in [title(t, i), *lines])
+    return widths, max(caption, _width(t.expr, SIZE + 2)), max(map(len, eqs)) + (t.graph.number_of_nodes() > MAX_FULL)
+
+
+def _font(text: str, color: str, size: int | None = None, italic: bool = False) -> str:
+    """A coloured text run; nothing for no text (an empty <font> is a syntax error in DOT)."""
+    if not text:
+        return ""
+    body = f"<i>{escape(text)}</i>" if italic else escape(text)
+    sized = f' point-size="{size}"' if size else ""
+    return f'<font color="{color}"{sized}>{body}</font>'
+
+
+def _wire_label(w: Wire, width: float, value: str, grad: str, th: Theme, blank: str | None, hot: bool) -> str:
+    box = th.grad if grad else (th.fg if blank is not None else th.bg)
+    grad_text = _font(grad, th.grad, italic=True) if grad else _font(blank or "", th.muted, 12)
+    line = th.line if hot else th.fg
+    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
+            f'<tr><td fixedsize="true" width="{width:.0f}" height="24" valign="bottom">'
+            f'{_font(value, th.value)}</td></tr>'
+            f'<tr><td port="m" fixedsize="true" width="{width:.0f}" height="2" border="0" '
+            f'bgcolor="{line}"></td></tr>'
+            f'<tr><td fixedsize="true" width="{width:.0f}" height="38" valign="top"><table border="0" cellspacing="2" '
+            f'cellborder="1" cellpadding="1"><tr><td fixedsize="true" width="{width - 8:.0f}" height="24" '
+            f'color="{box}" style="rounded">{grad_text}</td></tr></table></td></tr></table>>')
+
+
+def _gate_label(t: "Trace", n: str, th: Theme) -> str:
+    sub = "" if t.graph.nodes[n]["name"] or n == t.output else n
+    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0"><tr><td>'
+            f'<font point-size="{SIZE + 4}">{escape(t.graph.nodes[n]["label"])}</font></td></tr>'
+            f'<tr><td>{_font(sub, th.muted, 11)}</td></tr></table>>')
+
+
+def focus(t: "Trace", index: int) -> set[str] | None:
+    """The nodes a slide of a too-large graph shows (the step's neighbourhood), or None for all."""
+    if t.graph.number_of_nodes() <= MAX_FULL:
+        return None
+    import networkx as nx
+
+    s = t.steps[index]
+    near = nx.single_source_shortest_path_length(t.graph.to_undirected(as_view=True), s.node, cutoff=RADIUS)
+    return set(near) | ({s.wrt} if s.wrt else set())
+
+
+def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
+           final: bool = False) -> str:
+    """The DOT source of the slide of step `index` (0-based).
+
+    `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
+    shows every value and gradient (the answer key).
+    """
+    th, state = THEMES[theme], known(t, len(t.steps) - 1 if final else index)
+    s, g = t.steps[index], t.graph
+    keep = focus(t, index)
+    widths, caption_w, caption_lines = geometry(t)
+    hot = set() if final or blanks is not None else {s.node}
+    hot_wire = None if not hot or s.phase == "forward" else \
+        f"wire:{s.wrt}>{s.node}:{s.arg}" if s.wrt else f"wire:{s.node}>box"
+    lines = ['digraph slide {',
+             f'  graph [rankdir=LR, bgcolor="{th.bg}", pad="0.3", nodesep="0.3", ranksep="0.25", '
+             f'fontname="{FONT}", fontcolor="{th.fg}", labelloc=b, labeljust=l];',
+             f'  node [fontname="{FONT}", fontsize={SIZE + 2}, color="{th.fg}", fontcolor="{th.fg}", penwidth=2];',
+             f'  edge [color="{th.fg}", penwidth=2, arrowsize=0.9];']
+    for n, attrs in g.nodes(data=True):
+        if attrs.get("folded") or (keep is not None and n not in keep):
+            continue
+        cls, extra = attrs["kind"], ""
+        if n in hot:
+            cls += " current"
+            extra = f', style="filled,bold", fillcolor="{th.fill}", color="{th.line}", penwidth=4'
+        if attrs["kind"] == "gate":
+            width = max(0.8, _width(attrs["label"], SIZE + 4) / 72 + 0.1)
+            lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=circle, fixedsize=true, width={width:.2f}, '
+                         f'label={_gate_label(t, n, th)}{extra}];')
+            if attrs["name"] or n == t.output:
+                out = ", peripheries=2" if n == t.output else ""
+                lines.append(f'  "{_box(n)}" [id="{_box(n)}", class="box{" output" if out else ""}", shape=box, '
+                             f'style=rounded, label="{escape(name(t, n))}"{out}];')
+        else:
+            label = escape(attrs["label"])
+            style = "rounded" if attrs["kind"] == "input" else "dashed"
+            lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=box, style={style}, label="{label}"{extra}];')
+    for w in wires(t):
+        if keep is not None and not (w.node in keep and (w.dst.removeprefix("box:") in keep)):
+            continue
+        value, grad = wire_text(t, w, state)
+        blank = None
+        if blanks is not None and w.id in blanks:
+            blank, grad = blanks[w.id], ""
+        hot_w = w.id == hot_wire
+        lines.append(f'  "{w.id}" [id="{w.id}", class="wire{" current" if hot_w else ""}", shape=plaintext, '
+                     f'margin=0, label={_wire_label(w, widths[w.id], value, grad, th, blank, hot_w)}];')
+        pen = f', color="{th.line}", penwidth=4' if hot_w else ""
+        lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}];')
+        lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}];')
+    lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, final, blanks is not None)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _caption(t: "Trace", index: int, th: Theme, size: tuple[float, int], keep: set[str] | None,
+             final: bool, worksheet: bool) -> str:
+    """The step's title and equation under the graph, in a fixed-size table (same layout every step)."""
+    width, count = size
+    if worksheet or final:
+        head, eqs = (f"{t.expr}", ["Answer key: every gradient ∂" + t.output_name + "/∂· below its wire"]
+                     if final else ["Fill in each box: the gradient ∂" + t.output_name + "/∂· of its wire"])
+    else:
+        head, eqs = title(t, index), equation(t, index)
+    if keep is not None:
+        eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes()} nodes: the step's neighbourhood)"]
+    eqs = eqs + [""] * (count - len(eqs))
+    rows = "".join(f'<tr><td align="left" fixedsize="true" width="{width:.0f}" height="{SIZE + 12}">'
+                   f'{_font(line, th.fg, SIZE + 2)}</td></tr>' for line in eqs)
+    legend = (f'<font color="{th.value}">value above the wire</font>   '
+              f'<font color="{th.grad}"><i>gradient below, boxed</i></font>')
+    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
+            f'<tr><td align="left" fixedsize="true" width="{width:.0f}" height="30"><font point-size="{SIZE}"><b>{escape(head)}</b></font></td></tr>'
+            f'{rows}<tr><td align="left" fixedsize="true" width="{width:.0f}" height="22">'
+            f'<font point-size="12">{legend}</font></td></tr></table>>')

@@ -1,0 +1,78 @@
+"""A printable worksheet and its answer key, from the same trace.
+
+The worksheet is the graph after the forward pass: every value filled in, an empty lettered
+box under each wire for its gradient, in the order the backward pass computes them. The key
+is the same picture with every gradient, and each letter's chain-rule equation. Both are
+written as HTML (print from any browser) and PDF.
+"""
+
+from __future__ import annotations
+
+import string
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import engine as gv
+from .chain import equation
+from .graphviz import THEMES, to_dot, wires
+
+if TYPE_CHECKING:
+    from ..trace import Trace
+
+
+def _letter(k: int) -> str:
+    letters = string.ascii_lowercase
+    return f"({letters[k]})" if k < 26 else f"({letters[k // 26 - 1]}{letters[k % 26]})"
+
+
+def blanks(t: "Trace") -> dict[str, tuple[str, int]]:
+    """Wire id -> (letter, step index that fills it), lettered in the order backprop fills them."""
+    ids = {w.grad: w.id for w in wires(t) if w.grad}
+    out: dict[str, tuple[str, int]] = {}
+    for i, s in enumerate(t.steps):
+        if s.phase != "backward":
+            continue
+        key = ("total", s.node) if s.wrt is None else ("sent", s.node, s.wrt, s.arg)
+        if key in ids:
+            out[ids[key]] = (_letter(len(out)), i)
+        if s.wrt is not None and s.branch == s.branches and ("total", s.wrt) in ids:
+            out[ids[("total", s.wrt)]] = (_letter(len(out)), i)
+    return out
+
+
+def _page(t: "Trace", svg: bytes, heading: str, rows: list[tuple[str, str]], theme: str) -> str:
+    th = THEMES[theme]
+    body = svg.decode("utf-8")
+    body = body[body.index("<svg"):]
+    table = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(heading)}</title><style>body{{font-family:Helvetica,Arial,sans-serif;"
+            f"background:{th.bg};color:{th.fg};margin:1.5rem}}svg{{width:100%;height:auto}}"
+            "table{border-collapse:collapse;font-size:1.1rem;margin-top:1rem}td{padding:.45rem .8rem;"
+            f"border-bottom:1px solid {th.muted}}}td:last-child{{min-width:22rem}}"
+            "@media print{body{margin:0}}</style></head>\n<body>"
+            f"<h1>{escape(heading)}</h1><p>Name: ______________________ &nbsp; "
+            f"<code>{escape(t.expr)}</code></p>{body}<table>{table}</table></body></html>\n")
+
+
+def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "auto") -> list[Path]:
+    """Write handout.html / handout-key.html and their PDFs into `out`; returns the paths."""
+    from .slides import write_pdf
+
+    spaces = blanks(t)
+    last_forward = max((i for i, s in enumerate(t.steps) if s.phase == "forward"), default=0)
+    sheet = to_dot(t, last_forward, theme, blanks={w: letter for w, (letter, _) in spaces.items()})
+    key = to_dot(t, len(t.steps) - 1, theme, final=True)
+    images = gv.render([sheet, key], ["svg", "png"], engine)
+    out_name = t.output_name
+    ask = [(letter, f"∂{out_name}/∂… = ") for letter, _ in spaces.values()]
+    answers = [(letter, "   ".join(equation(t, i))) for letter, i in spaces.values()]
+    paths = [out / "handout.html", out / "handout-key.html", out / "handout.pdf", out / "handout-key.pdf"]
+    paths[0].write_text(_page(t, images[0]["svg"], "Backprop worksheet: fill in every gradient", ask, theme),
+                        encoding="utf-8")
+    paths[1].write_text(_page(t, images[1]["svg"], "Backprop worksheet: answer key", answers, theme),
+                        encoding="utf-8")
+    write_pdf([images[0]["png"]], paths[2])
+    write_pdf([images[1]["png"]], paths[3])
+    return paths
