@@ -25,7 +25,7 @@ def lessons() -> None:
 
     table = Table(title="Lessons (start one with: tutor run ID)", title_justify="left")
     for col in ("#", "id", "title", "what it teaches", "steps"):
-        table.add_column(col, justify="right" if col in ("#", "steps") else "left")
+        table.add_column(col, justify="right" if col in ("#", "steps") else "left", no_wrap=col in ("#", "id", "steps"))
     for k, path in enumerate(builtin(), 1):
         lesson = load(path)
         table.add_row(str(k), lesson.id, lesson.title, lesson.summary, str(len(build(lesson))))

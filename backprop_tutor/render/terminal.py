@@ -128,6 +128,8 @@ class GraphDrawing:
         everything = sum(1 for n in g.nodes if not g.nodes[n].get("folded")) <= MAX_NODES
         for radius in ((None,) if everything else ()) + (3, 2, 1):
             nodes = self._visible(radius)
+            if radius not in (None, 1) and len(nodes) > MAX_NODES:
+                continue
             sizes = {n: max(len(s) for s in self._box(n)) + 4 for n in nodes}
             edges = tuple((a, b) for a, b in g.edges() if a in sizes and b in sizes)
             at = place(tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys(edges)))
@@ -253,7 +255,7 @@ class ScreenView:
         revealed = s.known
         if quiz is not None and (self.reveal or quiz.solved is not None):
             revealed = s.known + 1
-        if s.trace is not None and s.kind not in ("compare", "update"):
+        if s.trace is not None and s.kind not in ("compare", "update", "matrix"):
             current = None if s.step is None else (s.step.node if s.step.phase == "forward" else s.step.wrt or s.step.node)
             if quiz is not None:
                 current = quiz.node
@@ -324,7 +326,7 @@ def _tables(s: Any) -> RenderResult:
         for run in s.runs:
             table.add_column(run.optimizer, justify="right")
         for k, (it, _) in enumerate(s.runs[0].losses):
-            table.add_row(str(it), *(f"{run.losses[k][1]:.6f}" for run in s.runs))
+            table.add_row(str(it), *(f"{run.losses[k][1]:.3g}" for run in s.runs))
         yield table
         yield Text("final parameters: " + "; ".join(
             f"{run.optimizer}: " + ", ".join(f"{p} = {v:.4f}" for p, v in run.final.items()) for run in s.runs))
@@ -356,7 +358,8 @@ def _tables(s: Any) -> RenderResult:
         yield table
     if s.table and "matrices" in s.table:
         for label, cells, show in s.table["matrices"]:
-            table = Table(title=label, title_justify="left", show_header=False)
+            yield Text(label, style="bold")
+            table = Table(show_header=False)
             for _ in cells[0]:
                 table.add_column(justify="right", style=VALUE if show == "value" else GRAD)
             for row in cells:
