@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import engine as gv
-from .chain import equation
+from .chain import equation, name
 from .graphviz import THEMES, to_dot, wires
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "au
     key = to_dot(t, len(t.steps) - 1, theme, final=True)
     images = gv.render([sheet, key], ["svg", "png"], engine)
     out_name = t.output_name
-    ask = [(letter, f"∂{out_name}/∂… = ") for letter, _ in spaces.values()]
+    where = {w.id: (w.node, w.dst.removeprefix("box:")) for w in wires(t)}
+    ask = [(letter, f"∂{out_name}/∂{name(t, where[w][0])} on the wire {name(t, where[w][0])} → "
+                    f"{name(t, where[w][1])}:") for w, (letter, _) in spaces.items()]
     answers = [(letter, "   ".join(equation(t, i))) for letter, i in spaces.values()]
     paths = [out / "handout.html", out / "handout-key.html", out / "handout.pdf", out / "handout-key.pdf"]
     paths[0].write_text(_page(t, images[0]["svg"], "Backprop worksheet: fill in every gradient", ask, theme),

@@ -1,0 +1,113 @@
+"""Decks: `tutor slides` writes every format, with the lecture's numbers, once per engine."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.render.slides import stem
+
+from test_graphviz import AT, ENGINES, NEURON
+
+pytestmark = pytest.mark.skipif(not ENGINES, reason="neither dot nor graphviz-pure is installed")
+AT_TEXT = ",".join(f"{k}={v}" for k, v in AT.items())
+STEPS = 21  # 8 forward gates, the seed, 12 backward edges of the expanded neuron
+GRADIENTS = ("-0.20", "0.39", "-0.39", "-0.59", "-0.53")  # cs231n: w0, x0, w1, x1 and the 1/x wire
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def deck(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp(f"deck-{request.param}")
+    result = run("slides", NEURON, "--at", AT_TEXT, "--expand", "--out", str(out), "--engine", request.param,
+                 "--format", "svg,png,pdf,html,gif,tex,handout")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_one_numbered_svg_and_png_per_step(deck: Path) -> None:
+    svgs, pngs = sorted(deck.glob("step-*.svg")), sorted(deck.glob("step-*.png"))
+    assert len(svgs) == len(pngs) == STEPS
+    assert svgs[0].name == "step-01-forward.svg" and svgs[8].name == "step-09-backward.svg"
+    assert pngs[-1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pdf_has_one_page_per_step(deck: Path) -> None:
+    from pypdf import PdfReader
+
+    assert len(PdfReader(deck / "deck.pdf").pages) == STEPS
+
+
+def test_gif_animates_the_backward_pass(deck: Path) -> None:
+    from PIL import Image
+
+    with Image.open(deck / "backward.gif") as gif:
+        assert gif.n_frames == 1 + 13  # the finished forward pass, then the seed and 12 backward steps
+
+
+def test_tex_has_a_beamer_frame_with_each_equation(deck: Path) -> None:
+    tex = (deck / "deck.tex").read_text()
+    assert tex.count(r"\begin{frame}") == STEPS and r"\documentclass{beamer}" in tex
+    assert r"\frac{\partial f}{\partial w_{0}} = \frac{\partial f}{\partial n_{1}} \cdot " \
+           r"\frac{\partial n_{1}}{\partial w_{0}} = 0.20 \cdot x_{0} = 0.20 \cdot \left(-1\right) = -0.20" in tex
+    assert r"f = \frac{1}{n_{7}} = \frac{1}{1.37} = 0.73" in tex
+    assert r"\includegraphics" in tex and "step-21-backward.png" in tex
+
+
+def test_handout_has_blanks_and_the_key_has_the_answers(deck: Path) -> None:
+    from html import unescape
+
+    sheet, key = unescape((deck / "handout.html").read_text()), unescape((deck / "handout-key.html").read_text())
+    svg_sheet = sheet[sheet.index("<svg"):sheet.index("</svg>")]
+    assert all(f">{g}<" not in svg_sheet for g in GRADIENTS)
+    assert ">0.73<" in svg_sheet and ">1.37<" in svg_sheet  # forward values filled in
+    letters = re.findall(r">\(([a-z])\)<", svg_sheet)
+    assert letters and sorted(letters) == [chr(ord("a") + k) for k in range(len(letters))]
+    svg_key = key[key.index("<svg"):key.index("</svg>")]
+    assert all(f">{g}<" in svg_key for g in GRADIENTS)
+    assert "∂f/∂w0 = ∂f/∂n1 · ∂n1/∂w0 = 0.20 · x0 = 0.20 · (-1) = -0.20" in key
+    assert (deck / "handout.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_html_deck_is_self_contained(deck: Path) -> None:
+    html = (deck / "deck.html").read_text()
+    assert html.count('<section class="slide"') == STEPS
+    assert not re.search(r'(src|href)="(https?:)?//', html) and "@import" not in html
+    assert "ArrowRight" in html and "n1 = w0 · x0 = 2 · (-1) = -2" in html
+
+
+def test_stdout_lists_files_and_the_stem_names_match(deck: Path) -> None:
+    import backprop_tutor as bt
+
+    t = bt.trace(NEURON, AT, expand=True)
+    assert [stem(t, i) for i in (0, 8, 20)] == ["step-01-forward", "step-09-backward", "step-21-backward"]
+
+
+def test_default_formats_are_svg_and_png(tmp_path: Path) -> None:
+    result = run("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert {p.suffix for p in tmp_path.iterdir()} == {".svg", ".png"}
+    assert "wrote" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "svg,pptx"], "unknown format 'pptx'"),
+    (["--theme", "blue"], "unknown theme 'blue'"),
+    (["--engine", "neato"], "unknown engine 'neato'"),
+])
+def test_bad_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path), *args)
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output and not any(tmp_path.iterdir())
+
+
+def test_bad_expression_is_the_parsers_error(tmp_path: Path) -> None:
+    result = run("slides", "(x+", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "Error:" in result.output
