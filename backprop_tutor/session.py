@@ -22,9 +22,18 @@ _KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "\x1b[C": NEXT, "\x1bOC":
          "\x1bOD": BACK, "p": BACK, "r": RESTART, "h": HINT, "q": QUIT, "\x03": QUIT, "\x04": QUIT, "\x1b": QUIT}
 
 
+def _escape(fd: int) -> str:
+    """The rest of an escape sequence (arrow keys arrive at once; a lone Esc does not)."""
+    import select
+
+    key = "\x1b"
+    while select.select([fd], [], [], 0.05)[0] and len(key) < 4:
+        key += os.read(fd, 1).decode("utf-8", "replace")
+    return key
+
+
 def read_key() -> str:
     """One key press from the terminal on stdin (raw mode), as an action name or ''."""
-    import select
     import termios
     import tty
 
@@ -33,12 +42,50 @@ def read_key() -> str:
     try:
         tty.setraw(fd)
         key = os.read(fd, 1).decode("utf-8", "replace")
-        if key == "\x1b":  # an escape sequence (arrow keys) arrives at once; a lone Esc does not
-            while select.select([fd], [], [], 0.05)[0] and len(key) < 4:
-                key += os.read(fd, 1).decode("utf-8", "replace")
+        if key == "\x1b":
+            key = _escape(fd)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
     return _KEYS.get(key, "")
+
+
+def read_answer(prompt: str) -> tuple[str, str]:
+    """A typed answer ("answer", text), or a navigation key ("key", action) pressed instead.
+
+    Letters are answer text here (b may be a variable), so only the arrows, Esc and Ctrl-C move.
+    """
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    saved = termios.tcgetattr(fd)
+    text = ""
+    try:
+        tty.setraw(fd)
+        while True:
+            ch = os.read(fd, 1).decode("utf-8", "replace")
+            if ch == "\x1b":
+                action = _KEYS.get(_escape(fd), "")
+                if action:
+                    return "key", action
+            elif ch in ("\x03", "\x04"):
+                return "key", QUIT
+            elif ch in ("\r", "\n"):
+                return "answer", text
+            elif ch in ("\x7f", "\x08"):
+                if text:
+                    text = text[:-1]
+                    sys.stdout.write("\b \b")
+            elif ch.isprintable():
+                text += ch
+                sys.stdout.write(ch)
+            sys.stdout.flush()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        sys.stdout.write("\r\n")
+        sys.stdout.flush()
 
 
 def score(screens: list[Screen]) -> tuple[int, int]:
@@ -54,10 +101,13 @@ def print_all(screens: list[Screen], title: str, console: Console, start: int = 
         console.print()
 
 
+PROMPT = "Your answer (Enter submits, empty skips, ? hint; ←/→ move, Esc quits): "
+
+
 def interact(screens: list[Screen], title: str, console: Console, start: int = 1,
-             key: Callable[[], str] = read_key, ask: Callable[[str], str] | None = None) -> tuple[int, int]:
+             key: Callable[[], str] = read_key,
+             answer: Callable[[str], tuple[str, str]] = read_answer) -> tuple[int, int]:
     """Step through the screens with the keys; returns the score."""
-    ask = ask or (lambda prompt: console.input(prompt))
     i, show_hint = start - 1, False
     while True:
         s = screens[i]
@@ -66,16 +116,19 @@ def interact(screens: list[Screen], title: str, console: Console, start: int = 1
                                  score=score(screens) if s.kind == "end" else None))
         show_hint = False
         if s.quiz is not None and s.quiz.solved is None:
-            answer = ask("Your answer (a number or a formula; ? for a hint, Enter alone to skip): ")
-            if answer.strip() == "?":
-                s.quiz.said.append("Hint: " + s.quiz.hints()[0])
-            elif not answer.strip():
-                s.quiz.solved = False
-                s.quiz.said.append(f"Skipped. The answer is {_answer(s)}.")
-            else:
-                s.quiz.said.append(s.quiz.check(answer)[1])
-            continue
-        action = key()
+            kind, text = answer(PROMPT)
+            if kind == "answer":
+                if text.strip() == "?":
+                    s.quiz.said.append("Hint: " + s.quiz.hints()[0])
+                elif not text.strip():
+                    s.quiz.solved = False
+                    s.quiz.said.append(f"Skipped. The answer is {_answer(s)}.")
+                else:
+                    s.quiz.said.append(s.quiz.check(text)[1])
+                continue
+            action = text
+        else:
+            action = key()
         if action == QUIT:
             return score(screens)
         if action == NEXT:
