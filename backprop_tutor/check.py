@@ -109,7 +109,7 @@ def _verdict(key: Key, target: Target, given: tuple | None, tol: dict, pts: floa
     if expr is not None:
         row["expected_formula"] = key.formula_of(target)
         if row["correct"]:  # right at the point; right everywhere?
-            row["correct"], row["method"], row["message"] = key.equivalent(target, expr)
+            row["correct"], row["method"], row["message"] = key.equivalent(target, expr, raw)
     if not row["correct"] and row["given_value"] is not None:
         found = key.diagnose(target, row["given_value"], lambda a, b: close(a, b, tol))
         row["diagnoses"] = [code for code, _ in found]

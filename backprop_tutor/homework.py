@@ -58,6 +58,11 @@ class Homework:
         """The line of `key` in `[table]` (of the table itself for key ""), when it can be found."""
         return self.lines.get((table, key)) or self.lines.get((table, ""))
 
+    def at(self, table: str, key: str = "") -> str:
+        """'hw.toml, line 7': where an error about `key` in `[table]` points."""
+        line = self.line(table, key)
+        return f"{self.path}, line {line}" if line else self.path
+
 
 def read(path: str | os.PathLike) -> str:
     """The file's text, refusing a file over MAX_BYTES before reading it."""
@@ -91,6 +96,8 @@ def loads(text: str, path: str = "<homework>") -> Homework:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise HomeworkError(f"{path}: not valid TOML: {err}") from None
+    except RecursionError:  # tomllib recurses on nested arrays and inline tables
+        raise HomeworkError(f"{path}: the TOML nests too deep; a homework file is flat") from None
     hw = Homework(path, lines=_key_lines(text))
 
     def fail(table: str, key: str, what: str) -> HomeworkError:

@@ -1,0 +1,186 @@
+"""Grade a directory of submissions against a key: every file gets a row, whatever it holds.
+
+Submissions are checked in worker processes (both cores) with an address-space limit; each one
+runs under a time limit, so a hostile file costs its own row (score 0, the reason) and the batch
+goes on. A worker that dies anyway (killed, out of memory in C code) loses only its chunk, which
+is re-run one file at a time to find the culprit. The key's problem is traced once per worker.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import HomeworkError, TutorError
+from .homework import Problem, load
+
+CHUNK = 100               # submissions per task: few round trips, little lost if a worker dies
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to grade: the key, as plain picklable data."""
+
+    problem: Problem
+    expected: tuple[str, ...]
+    points: dict[str, float]
+    tolerance: dict[str, dict[str, float]]
+    timeout: float = 10.0
+    memory_mb: int = 1024
+
+
+def job_from_key(path: str | os.PathLike, timeout: float = 10.0, memory_mb: int = 1024) -> Job:
+    """Load and check a key file: its problem traces and every [points]/[tolerance] name is an answer."""
+    from .key import prepare
+
+    key = load(path)
+    if key.problem is None:
+        raise HomeworkError(f"{os.fspath(path)}: the key has no [problem]")
+    traced = prepare(key.problem, where=key.at("problem"))
+    for table, names in (("points", key.points), ("tolerance", key.tolerance)):
+        for name in names:
+            if not (table == "tolerance" and name == "default"):
+                try:
+                    traced.target(name)
+                except TutorError as err:
+                    raise HomeworkError(f"{key.at(table, name)}: [{table}] {name!r} {err}") from None
+    expected = tuple(key.points) or tuple(traced.defaults())
+    return Job(key.problem, expected, dict(key.points), dict(key.tolerance), timeout, memory_mb)
+
+
+def grade_file(path: str, job: Job) -> dict[str, Any]:
+    """One submission's row; every failure becomes the row's reason, with score 0."""
+    from .check import check_answers
+    from .formula import Timeout, time_limit
+
+    row: dict[str, Any] = {"file": os.path.basename(path), "student": Path(path).stem, "score": 0.0,
+                           "max_score": sum(job.points.get(n, 1.0) for n in job.expected),
+                           "points": {n: 0.0 for n in job.expected}, "diagnoses": {}, "error": "", "note": ""}
+    try:
+        with time_limit(job.timeout):
+            hw = load(path)
+            row["student"] = hw.student or row["student"]
+            if hw.problem is not None and not hw.problem.same_as(job.problem):
+                row["note"] = "the file's [problem] differs from the key's; graded against the key"
+            result = check_answers(job.problem, hw.answers, points=job.points or None, tolerance=job.tolerance,
+                                   expected=job.expected, formulas=False,
+                                   where=lambda n: hw.at("answers", n) + f": answer {n!r}")
+    except HomeworkError as err:
+        row["error"] = str(err).replace(os.path.dirname(path) + os.sep, "")
+        return row
+    except Timeout:
+        row["error"] = f"took longer than {job.timeout:g} s to check"
+        return row
+    except MemoryError:
+        row["error"] = f"needed more than {job.memory_mb} MB to check"
+        return row
+    except RecursionError:
+        row["error"] = "nests too deep to check"
+        return row
+    for a in result["answers"]:
+        if a["max_points"]:
+            row["points"][a["name"]] = a["points"]
+        if a["diagnoses"]:
+            row["diagnoses"][a["name"]] = a["diagnoses"]
+    row["score"] = result["score"]
+    return row
+
+
+def _init(job: Job) -> None:
+    """Worker start: cap the address space, trace the key's problem once."""
+    limit = job.memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    from .key import prepare
+
+    prepare(job.problem)
+
+
+def _chunk(paths: Sequence[str], job: Job) -> list[dict[str, Any]]:
+    rows = []
+    for p in paths:
+        try:
+            rows.append(grade_file(p, job))
+        except Exception as err:  # noqa: BLE001 - our bug must not sink the batch: the row says so
+            rows.append(_failed(p, job, f"the grader failed on this file ({type(err).__name__}: {err})"))
+    return rows
+
+
+def _failed(path: str, job: Job, why: str) -> dict[str, Any]:
+    return {"file": os.path.basename(path), "student": Path(path).stem, "score": 0.0,
+            "max_score": sum(job.points.get(n, 1.0) for n in job.expected),
+            "points": {n: 0.0 for n in job.expected}, "diagnoses": {}, "error": why, "note": ""}
+
+
+def submissions(directory: str | os.PathLike, skip: Sequence[str | os.PathLike] = ()) -> list[str]:
+    """The *.toml files directly in `directory`, sorted, without the key."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise TutorError(f"{os.fspath(directory)!r} is not a directory of submissions")
+    skipped = {Path(s).resolve() for s in skip}
+    return sorted(str(p) for p in root.iterdir() if p.suffix == ".toml" and p.is_file() and p.resolve() not in skipped)
+
+
+def grade(paths: Sequence[str], job: Job, workers: int = 2,
+          advance: Callable[[int], None] = lambda n: None) -> list[dict[str, Any]]:
+    """A row per path, in order, graded by `workers` processes."""
+    rows: dict[str, dict] = {}
+    todo = [list(paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
+    while todo:  # a chunk whose worker died or hung is split in two and re-run, down to the culprit
+        failed, todo = _run(todo, job, workers, rows, advance), []
+        for chunk in failed:
+            if len(chunk) > 1:
+                todo += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
+            elif _run([chunk], job, 1, rows, advance):  # alone, so no neighbour's crash counts against it
+                rows[chunk[0]] = _failed(chunk[0], job, f"the worker checking it died or hung (over "
+                                                        f"{job.timeout:g} s or {job.memory_mb} MB)")
+                advance(1)
+    dup: dict[str, str] = {}
+    for p in paths:
+        r = rows[p]
+        if r["student"] in dup:
+            r["note"] = (r["note"] + "; " if r["note"] else "") + f"same student id as {dup[r['student']]}"
+        dup.setdefault(r["student"], r["file"])
+    return [rows[p] for p in paths]
+
+
+def _run(chunks: list[list[str]], job: Job, workers: int, rows: dict,
+         advance: Callable[[int], None]) -> list[list[str]]:
+    """Grade chunks in a fresh pool; the chunks whose worker died or hung are returned."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["backprop_tutor.check"])
+    pool = cf.ProcessPoolExecutor(max(1, min(workers, len(chunks))), mp_context=ctx, initializer=_init,
+                                  initargs=(job,))
+    failed: list[list[str]] = []
+    try:
+        pending = {pool.submit(_chunk, c, job): c for c in chunks}
+        while pending:
+            budget = 30 + max(len(c) for c in pending.values()) * job.timeout
+            done, _ = cf.wait(pending, timeout=budget, return_when=cf.FIRST_COMPLETED)
+            if not done:  # hung past every bound: stop the workers, retry what is left
+                _kill(pool)
+                failed += list(pending.values())
+                break
+            for fut in done:
+                chunk = pending.pop(fut)
+                try:
+                    for row, path in zip(fut.result(), chunk):
+                        rows[path] = row
+                    advance(len(chunk))
+                except cf.process.BrokenProcessPool:
+                    failed.append(chunk)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return failed
+
+
+def _kill(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool's workers (ProcessPoolExecutor has no public way to kill a hung worker)."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.kill()

@@ -1,0 +1,86 @@
+"""The gradebook: rows as CSV or JSON, the class summary, and an atomic write that keeps old grades.
+
+CSV cells a student controls are neutralised against spreadsheet formula injection (a cell
+starting with = + - @ is prefixed with '), since TAs open gradebooks in spreadsheets.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import statistics
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import TutorError
+
+
+def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Mean, median, spread, a ten-bin distribution of scores and the most common mistakes."""
+    scores = [r["score"] for r in rows]
+    most = max((r["max_score"] for r in rows), default=0.0)
+    bins = [0] * 10
+    for s in scores:
+        bins[min(9, int(10 * s / most)) if most else 0] += 1
+    mistakes = Counter(code for r in rows for codes in r["diagnoses"].values() for code in codes)
+    return {
+        "submissions": len(rows), "failed": sum(1 for r in rows if r["error"]), "max_score": most,
+        "mean": statistics.fmean(scores) if scores else 0.0, "median": statistics.median(scores) if scores else 0.0,
+        "min": min(scores, default=0.0), "max": max(scores, default=0.0),
+        "distribution": [{"from": most * i / 10, "to": most * (i + 1) / 10, "count": n} for i, n in enumerate(bins)],
+        "mistakes": [{"code": code, "count": n} for code, n in mistakes.most_common()],
+    }
+
+
+def to_csv(rows: Sequence[dict[str, Any]], answers: Sequence[str]) -> str:
+    """One row per submission: student, file, score, max_score, points per answer, diagnoses, error, note."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "file", "score", "max_score", *answers, "diagnoses", "error", "note"])
+    for r in rows:
+        diagnoses = "; ".join(f"{name}: {' '.join(codes)}" for name, codes in r["diagnoses"].items())
+        writer.writerow([_cell(r["student"]), _cell(r["file"]), _num(r["score"]), _num(r["max_score"]),
+                         *(_num(r["points"].get(a, 0.0)) for a in answers), _cell(diagnoses),
+                         _cell(r["error"]), _cell(r["note"])])
+    return out.getvalue()
+
+
+def to_json(rows: Sequence[dict[str, Any]], answers: Sequence[str], key: str) -> str:
+    """The gradebook as one JSON object: key, answers, submissions (the rows), summary."""
+    return json.dumps({"key": key, "answers": list(answers), "submissions": list(rows),
+                       "summary": summary(rows)}, indent=1) + "\n"
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def refuse_overwrite(path: str | os.PathLike, force: bool) -> None:
+    """TutorError when `path` exists and --force was not given (an earlier gradebook is kept)."""
+    if os.path.exists(path) and not force:
+        raise TutorError(f"{os.fspath(path)!r} exists; pass --force to replace it (or choose another --out)")
+
+
+def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over: never a half-written file."""
+    refuse_overwrite(path, force)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gradebook-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
