@@ -55,6 +55,7 @@ class GraphSpec:
     at: dict[str, Any]
     expand: bool
     line: int                       # line of `program` in the file (for parse errors)
+    at_line: int = 0                # line of `at` (for missing or wrong values)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ def _graph(name: str, table: dict, base: GraphSpec | None, where: tuple, path: s
     at = {**{k: v for k, v in (base.at if base else {}).items() if k in used}, **table.get("at", {})}
     expand = table.get("granularity", "primitives" if base and base.expand and "program" not in table
                        else "gates") == "primitives"
-    return GraphSpec(name, program, at, expand, line)
+    at_line = locate(text, (*where, "at")) if "at" in table else (base.at_line if base else line)
+    return GraphSpec(name, program, at, expand, line, at_line or line)
 
 
 def _inputs(program: Any) -> set[str]:

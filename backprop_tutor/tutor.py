@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import LessonError, TutorError
+from .errors import LessonError, MissingValueError, TutorError, ValueInputError
 from .learn import Curve, Run, Update, curves, optimize, sgd_step
 from .lesson import GraphSpec, Lesson, StepSpec
 from .quiz import Quiz
@@ -45,6 +45,10 @@ def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
 
     try:
         return walk(build_graph(spec.program, expand=spec.expand), spec.at)
+    except (MissingValueError, ValueInputError) as err:
+        raise LessonError(f"{lesson.path}, line {spec.at_line or spec.line}: graph {spec.name!r} cannot be traced: "
+                          f"{str(err).splitlines()[0].split('; pass --at')[0]}; expected a value for every input "
+                          f"in at = {{ ... }}") from None
     except TutorError as err:
         raise LessonError(f"{lesson.path}, line {spec.line}: graph {spec.name!r} cannot be traced: "
                           f"{str(err).splitlines()[0]}") from None

@@ -1,0 +1,125 @@
+"""Lesson files: loading, validation, and errors that name the file, the line and what was expected."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from backprop_tutor.errors import LessonError
+from backprop_tutor.lesson import builtin, loads
+from backprop_tutor.tomlpos import key_lines, locate
+from backprop_tutor.tutor import build
+
+GOOD = textwrap.dedent('''\
+    id = "tiny"
+    title = "Tiny"
+    program = """
+    q = x + y
+    f = q * z
+    """
+    at = { x = -2, y = 5, z = -4 }
+
+    [[steps]]
+    kind = "forward"
+
+    [[steps]]
+    kind = "quiz"
+    ask = "grad"
+    node = "q"
+    answer = "z"
+    ''')
+
+
+def error(text: str) -> str:
+    with pytest.raises(LessonError) as err:
+        build(loads(text, "my.toml"))
+    return str(err.value)
+
+
+def test_a_good_lesson_loads_and_builds() -> None:
+    lesson = loads(GOOD, "my.toml")
+    assert (lesson.id, lesson.title, [s.kind for s in lesson.steps]) == ("tiny", "Tiny", ["forward", "quiz"])
+    screens = build(lesson)
+    assert [s.kind for s in screens] == ["forward", "forward", "quiz", "end"]
+    assert screens[2].quiz.expected == -4
+
+
+def test_line_numbers_of_keys() -> None:
+    lines = key_lines(GOOD)
+    assert lines[("program",)] == 3 and lines[("at",)] == 7
+    assert lines[("steps", 1)] == 12 and lines[("steps", 1, "node")] == 15
+    assert locate(GOOD, ("steps", 1, "missing")) == 12
+
+
+def test_missing_key() -> None:
+    msg = error(GOOD.replace('title = "Tiny"\n', ""))
+    assert msg.startswith("my.toml, line 1: the lesson has no 'title'; expected title = ")
+
+
+def test_unknown_step_kind_with_suggestion() -> None:
+    msg = error(GOOD.replace('kind = "forward"', 'kind = "foward"'))
+    assert msg.startswith("my.toml, line 10: step 1 has kind 'foward' (did you mean 'forward'?)")
+    assert "expected kind = one of narrative, forward, backward, quiz, update, compare, matrix" in msg
+
+
+def test_wrong_type() -> None:
+    msg = error(GOOD + 'tolerance = "small"\n')
+    assert msg.startswith("my.toml, line 17: tolerance is 'small'; expected a number")
+
+
+def test_unknown_key_with_suggestion() -> None:
+    msg = error(GOOD + 'promt = "What?"\n')
+    assert "my.toml, line 17: unknown key 'promt' in a quiz step (did you mean 'prompt'?)" in msg
+
+
+def test_bad_expression_points_at_the_file_line() -> None:
+    msg = error(GOOD.replace("f = q * z", "f = q * * z"))
+    assert msg.startswith("my.toml, line 5: the program of graph 'main' does not parse: unexpected '*'")
+    assert "column 9" in msg
+
+
+def test_unknown_node() -> None:
+    msg = error(GOOD.replace('node = "q"', 'node = "r"'))
+    assert msg.startswith("my.toml, line 15: node names 'r', which is not a node of this graph; expected one of x, y, q, z, f")
+
+
+def test_missing_value_for_an_input() -> None:
+    msg = error(GOOD.replace(", z = -4", ""))
+    assert msg.startswith("my.toml, line 7: graph 'main' cannot be traced: no value for 'z'; expected a value")
+
+
+def test_unknown_graph_and_bad_toml() -> None:
+    assert "graph is 'other', which is not defined here; expected one of main" in \
+        error(GOOD + 'graph = "other"\n')
+    assert error(GOOD + "oops = = 1\n").startswith("my.toml, line 17: this is not valid TOML")
+
+
+def test_required_field_of_a_kind() -> None:
+    msg = error(GOOD.replace('ask = "grad"\n', ""))
+    assert msg.startswith("my.toml, line 13: this quiz step has no 'ask'; expected ask = ")
+
+
+def test_bad_answer_formula() -> None:
+    assert "line 16: answer does not parse" in error(GOOD.replace('answer = "z"', 'answer = "z +"'))
+
+
+def test_graph_inheritance() -> None:
+    text = GOOD + '\n[graphs.other]\nat = { x = 1 }\n'
+    lesson = loads(text, "my.toml")
+    assert lesson.graphs["other"].program == lesson.graphs["main"].program
+    assert lesson.graphs["other"].at == {"x": 1, "y": 5, "z": -4}
+
+
+def test_every_builtin_lesson_is_valid() -> None:
+    for path in builtin():
+        build(loads(path.read_text(), str(path)))
+
+
+def test_loading_lessons_does_not_import_sympy() -> None:
+    code = ("import sys; from backprop_tutor.lesson import builtin, load; from backprop_tutor.tutor import build\n"
+            "[build(load(p)) for p in builtin()]\nprint('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

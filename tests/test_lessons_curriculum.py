@@ -1,0 +1,215 @@
+"""Every lesson of the curriculum: the numbers of the lecture material, from the engine's traces."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from backprop_tutor.fmt import fmt
+from backprop_tutor.lesson import builtin, find, lesson_id
+from backprop_tutor.render.terminal import ScreenView
+from backprop_tutor.tutor import build, trace_graph
+
+IDS = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "vanishing-gradients",
+       "learning-loop", "losses", "gradient-descent", "xor", "dense-layer-matrix-form", "convolution",
+       "backprop-through-time", "delta-rule", "dropout"]
+
+
+def traces(name: str) -> dict:
+    lesson = find(name)
+    return {g: trace_graph(lesson, spec) for g, spec in lesson.graphs.items()}
+
+
+def screens(name: str) -> list:
+    return build(find(name))
+
+
+def test_the_fifteen_lessons_ship_in_order() -> None:
+    assert [lesson_id(p) for p in builtin()] == IDS
+    assert [find(i).id for i in IDS] == IDS
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_every_screen_renders(name: str) -> None:
+    all_screens = screens(name)
+    console = Console(width=100, color_system=None, file=open("/dev/null", "w"))
+    for k, s in enumerate(all_screens, 1):
+        with console.capture() as cap:
+            console.print(ScreenView(s, k, len(all_screens), name, reveal=True))
+        assert f"step {k} of {len(all_screens)}" in cap.get()
+    assert all_screens[-1].kind == "end"
+
+
+def test_chain_rule() -> None:
+    t = traces("chain-rule")["main"]
+    assert (t.number("q"), t.number("f")) == (3, -12)
+    assert [t.number(x, "grad") for x in "xyz"] == [-4, -4, 3]
+    assert all(isinstance(t.number(x, "grad"), Fraction) for x in "xyz")  # shown exactly: -4, not -4.0
+
+
+def test_sigmoid_neuron_both_ways() -> None:
+    ts = traces("sigmoid-neuron")
+    want = {"w0": "-0.20", "x0": "0.39", "w1": "-0.39", "x1": "-0.59", "w2": "0.20"}
+    for t in (ts["main"], ts["sigma"]):
+        assert fmt(t.value) == "0.73"
+        assert {x: fmt(g) for x, g in t.gradient.items()} == want
+    labels = {a["label"] for _, a in ts["main"].graph.nodes(data=True) if a["kind"] == "gate"}
+    assert labels == {"*", "+", "*-1", "exp", "+1", "1/x"}
+    sigma = [a for _, a in ts["sigma"].graph.nodes(data=True) if a["kind"] == "gate" and a["gate"] == "sigmoid"]
+    assert len(sigma) == 1
+    quiz = next(s.quiz for s in screens("sigmoid-neuron") if s.quiz and s.quiz.ask == "local")
+    assert quiz.expected == pytest.approx((1 - 0.7310585786300049) * 0.7310585786300049)
+    # the engine's expand=True turns the σ gate into the same primitive gates as the slide
+    import backprop_tutor as bt
+
+    expanded = bt.trace("sigmoid(w0*x0 + w1*x1 + w2)", ts["main"].at, expand=True)
+    assert {a["label"] for _, a in expanded.graph.nodes(data=True) if a["kind"] == "gate"} == labels
+
+
+def test_gate_patterns() -> None:
+    t = traces("gate-patterns")["main"]
+    assert {x: t.number(x, "grad") for x in "xyzw"} == {"x": -8, "y": 6, "z": 2, "w": 0}
+    assert t.number("q", "grad") == t.number("m", "grad") == t.number("s", "grad") == 2  # add distributes
+    assert t.number("x", "grad") == 2 * t.number("y") and t.number("y", "grad") == 2 * t.number("x")  # mul swaps
+
+
+def test_fan_out_adds_the_branches() -> None:
+    t = traces("fan-out")["main"]
+    assert (t.number("z1", "grad"), t.number("z2", "grad")) == (21, 16)
+    branches = [s for s in t.steps if s.phase == "backward" and s.wrt == "z1"]
+    assert len(branches) == 2 and sum(s.value for s in branches) == 21 and branches[-1].total == 21
+
+
+def test_activations() -> None:
+    all_screens = screens("activations")
+    curves = {c.function: c for s in all_screens for c in s.curves}
+    sig, tanh, relu = curves["sigmoid(x)"], curves["tanh(x)"], curves["relu(x)"]
+    assert max(sig.slopes) == pytest.approx(0.25) and sig.slopes[sig.points.index(0)] == pytest.approx(0.25)
+    assert sig.slopes[0] < 1e-4 and tanh.slopes[0] < 1e-7  # saturation at x = -10
+    assert [relu.slopes[relu.points.index(x)] for x in (-5, 0, 5)] == [0, 0, 1]
+    lrelu = curves["leaky_relu(x)"]
+    assert lrelu.slopes[0] == pytest.approx(0.01)
+    ts = traces("activations")
+    assert ts["dead"].number("w", "grad") == 0 and ts["dead"].number("b", "grad") == 0
+    assert ts["prelu"].number("a", "grad") == -2 and ts["prelu"].number("x", "grad") == Fraction(1, 10)
+
+
+def test_vanishing_gradients() -> None:
+    ts = traces("vanishing-gradients")
+    sig, relu = ts["main"], ts["relu"]
+    grads = [float(sig.number(f"h{k}", "grad")) for k in range(6, 0, -1)]
+    for upper, lower in zip(grads, grads[1:]):
+        assert 0 < lower <= upper / 4  # σ' ≤ 1/4 and w = 1: at most a quarter per layer
+    assert grads[-1] < 1e-3
+    assert all(relu.number(f"h{k}", "grad") == 1 for k in range(1, 7))
+
+
+def test_learning_loop() -> None:
+    ts = traces("learning-loop")
+    t = ts["main"]
+    assert [t.number(n) for n in ("z", "h", "yhat", "L")] == [4, 4, 8, 4]
+    assert [t.number(n, "grad") for n in ("w3", "h", "w1", "b1")] == [16, 10, 20, 10]
+    update = next(s.update for s in screens("learning-loop") if s.update)
+    assert {p: r[2] for p, r in update.rows.items()} == {"w1": Fraction(13, 10), "b1": Fraction(29, 10),
+                                                         "w3": Fraction(234, 100)}
+    assert [fmt(r[2]) for r in update.rows.values()] == ["1.3", "2.9", "2.34"]
+    after = update.after
+    assert (after.number("z"), after.number("yhat")) == (Fraction(7, 2), Fraction(619, 100))
+    assert abs(after.value - 6) < abs(t.value - 6) or after.number("L") < t.number("L")
+
+
+def test_losses() -> None:
+    ts = traces("losses")
+    assert ts["main"].number("yhat", "grad") == 2 * (Fraction(5, 2) - 3)
+    assert ts["absolute"].number("yhat", "grad") == -1
+    p = 1 / (1 + math.exp(-0.5))
+    assert ts["bce"].number("s", "grad") == pytest.approx(p - 1)
+    sm = ts["softmax"]
+    s = np.array([2, 1, 0.1])
+    probs = np.exp(s) / np.exp(s).sum()
+    y = np.array([0, 1, 0])
+    assert [float(sm.number(f"s{k}", "grad")) for k in (1, 2, 3)] == pytest.approx(list(probs - y))
+
+
+def test_gradient_descent() -> None:
+    runs = [r for s in screens("gradient-descent") for r in s.runs]
+    sgd = runs[0]
+    losses = [loss for _, loss in sgd.losses]
+    assert all(b < a for a, b in zip(losses, losses[1:])) and losses[-1] < 1e-5
+    assert sgd.final["w"] == pytest.approx(0.1, abs=1e-2) and sgd.final["b"] == pytest.approx(0.3, abs=1e-2)
+    side = {r.optimizer: r for r in runs[1:]}
+    assert set(side) == {"sgd", "momentum", "adam"}
+    assert all(r.losses[-1][1] < r.losses[0][1] / 50 for r in side.values())
+
+
+def test_xor() -> None:
+    ts = traces("xor")
+    outputs = [ts[g].value for g in ("main", "x01", "x10", "x11")]
+    assert [round(y) for y in outputs] == [0, 1, 1, 0]
+    perceptron = [ts[g].value > 0.5 for g in ("p00", "p01", "p10", "p11")]
+    assert perceptron != [False, True, True, False]  # one line cannot do it: this one computes OR
+    assert ts["train"].number("w21", "grad") == 0 and ts["train"].number("w11", "grad") != 0
+
+
+def test_dense_layer_gradients_assemble_into_matrix_products() -> None:
+    t = traces("dense-layer-matrix-form")["main"]
+    num = lambda n, kind="value": float(t.number(n, kind))  # noqa: E731
+    X = np.array([[num(f"x{i}") for i in (1, 2, 3)]])
+    W = np.array([[num(f"w{i}{j}") for j in (1, 2)] for i in (1, 2, 3)])
+    b = np.array([[num("b1"), num("b2")]])
+    Y = X @ W + b
+    assert [num("y1"), num("y2")] == pytest.approx(Y[0].tolist())
+    dY = np.array([[num("y1", "grad"), num("y2", "grad")]])
+    dW = np.array([[num(f"w{i}{j}", "grad") for j in (1, 2)] for i in (1, 2, 3)])
+    dX = np.array([[num(f"x{i}", "grad") for i in (1, 2, 3)]])
+    assert np.allclose(dW, X.T @ dY)
+    assert np.allclose(dX, dY @ W.T)
+    assert np.allclose(dY, 2 * (Y - np.array([[1, 0]])))
+
+
+def test_convolution() -> None:
+    t = traces("convolution")["main"]
+    assert [[t.number(f"o{i}{j}") for j in (1, 2)] for i in (1, 2)] == [[45, 110], [40, 40]]
+    x = np.array([[0, 80, 40], [20, 40, 0], [0, 0, 40]], dtype=float)
+    # dL/dk[a][b] with every dL/do = 1: k[a][b] multiplies x[i + 1 - a][j + 1 - b] (the kernel is flipped)
+    dk = [[sum(x[i + 1 - a, j + 1 - b] for i in (0, 1) for j in (0, 1)) for b in (0, 1)] for a in (0, 1)]
+    assert [[float(t.number(f"k{a}{b}", "grad")) for b in (1, 2)] for a in (1, 2)] == dk == [[80, 60], [160, 140]]
+
+
+def test_backprop_through_time_sums_over_steps() -> None:
+    t = traces("backprop-through-time")["main"]
+    v = {n: float(t.number(n)) for n in ("h0", "w", "u", "x1", "x2", "x3", "y")}
+    h = [v["h0"]]
+    for x in (v["x1"], v["x2"], v["x3"]):
+        h.append(math.tanh(v["w"] * h[-1] + v["u"] * x))
+    dh, dw, du = 2 * (h[3] - v["y"]), 0.0, 0.0
+    for k in (3, 2, 1):  # BPTT by hand: one contribution per time step
+        ds = dh * (1 - h[k] ** 2)
+        dw, du, dh = dw + ds * h[k - 1], du + ds * v[f"x{k}"], ds * v["w"]
+    assert float(t.number("w", "grad")) == pytest.approx(dw)
+    assert float(t.number("u", "grad")) == pytest.approx(du)
+    assert max(s.branches for s in t.steps if s.phase == "backward" and s.wrt == "w") == 3
+
+
+def test_delta_rule() -> None:
+    update = next(s.update for s in screens("delta-rule") if s.update)
+    t = update.before
+    y, d, eta = float(t.number("y")), 1.0, 0.5
+    for p, x in (("w1", 1.0), ("w2", 0.5), ("b", 1.0)):
+        old, _, new = update.rows[p]
+        assert float(new) - float(old) == pytest.approx(eta * (d - y) * (1 - y) * y * x)
+    assert update.after.value < t.value  # the error fell
+
+
+def test_dropout() -> None:
+    ts = traces("dropout")
+    t = ts["main"]
+    assert t.number("w12", "grad") == 0 and t.number("w22", "grad") == 0 and t.number("h2", "grad") == 0
+    assert t.number("w11", "grad") != 0 and t.number("w21", "grad") != 0
+    assert t.number("d1") == 2 * t.number("h1")  # inverted dropout: kept units scaled by 1/(1-p)
+    p = ts["predict"]
+    assert p.number("yhat") == p.number("v1") * p.number("h1") + p.number("v2") * p.number("h2")
