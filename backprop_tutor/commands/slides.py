@@ -12,26 +12,27 @@ from . import _options as opt
 
 
 def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> Any:
-    """The Trace to draw: a lesson's (by id or .toml path), else the expression's."""
+    """The Trace to draw: a lesson's main graph (by id or .toml path), else the expression's."""
     from ..trace import trace
 
-    if ref is not None and file is None:
-        lesson = _lesson(ref)
-        if lesson is not None:
-            return lesson
+    spec = _lesson_graph(ref) if ref is not None and file is None else None
+    if spec is not None:  # --at overrides the lesson's values; --expand adds to its granularity
+        return trace(spec.program, {**spec.at, **at}, expand=expand or spec.expand)
     return trace(opt.program_text(ref, file), at, expand=expand)
 
 
-def _lesson(ref: str) -> Any:
-    """A lesson's main Trace when `ref` names one, else None (then it is an expression)."""
-    try:
-        from .. import lesson as lessons
-    except ImportError:  # lessons not built yet: every argument is an expression
-        return None
-    find = getattr(lessons, "lesson_trace", None)
-    if find is not None:
-        return find(ref)
-    return None
+def _lesson_graph(ref: str) -> Any:
+    """The main graph of the lesson `ref` names (a built-in id, or a .toml file), else None."""
+    from .. import lesson
+
+    if not (ref.endswith(".toml") or ref in {lesson.lesson_id(p) for p in lesson.builtin()}):
+        return None  # an expression
+    found = lesson.find(ref)
+    if not found.graphs:
+        from ..errors import LessonError
+
+        raise LessonError(f"lesson {found.id!r} has no program to draw; give an expression instead")
+    return found.graphs.get("main") or next(iter(found.graphs.values()))
 
 
 def slides(

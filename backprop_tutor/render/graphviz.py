@@ -151,9 +151,9 @@ def _gate_label(t: "Trace", n: str, th: Theme) -> str:
             f'<tr><td>{_font(sub, th.muted, 11)}</td></tr></table>>')
 
 
-def focus(t: "Trace", index: int) -> set[str] | None:
+def focus(t: "Trace", index: int, whole: bool = False) -> set[str] | None:
     """The nodes a slide of a too-large graph shows (the step's neighbourhood), or None for all."""
-    if t.graph.number_of_nodes() <= MAX_FULL:
+    if whole or t.graph.number_of_nodes() <= MAX_FULL:
         return None
     import networkx as nx
 
@@ -163,15 +163,16 @@ def focus(t: "Trace", index: int) -> set[str] | None:
 
 
 def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
-           final: bool = False) -> str:
+           final: bool = False, whole: bool = False) -> str:
     """The DOT source of the slide of step `index` (0-based).
 
     `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
-    shows every value and gradient (the answer key).
+    shows every value and gradient (the answer key); `whole` draws a big graph whole instead
+    of the step's neighbourhood.
     """
     th, state = THEMES[theme], known(t, len(t.steps) - 1 if final else index)
     s, g = t.steps[index], t.graph
-    keep = focus(t, index)
+    keep = focus(t, index, whole)
     widths, caption_w, caption_lines = geometry(t)
     hot = set() if final or blanks is not None else {s.node}
     hot_wire = None if not hot or s.phase == "forward" else \

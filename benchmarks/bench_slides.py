@@ -1,0 +1,90 @@
+"""Slides benchmark: how fast a deck renders, batched vs. the naive one process per image.
+
+    python benchmarks/bench_slides.py            # every installed engine
+    python benchmarks/bench_slides.py --repeat 5
+
+Measured side by side in one run (best of --repeat), per engine:
+- the sigmoid-neuron deck (cs231n example, 21 steps), svg+png: naive (one `dot` process per
+  image) vs. one process per format (`-O` with every slide) vs. the default (split over cores);
+- a 1,249-node graph (250 tanh neurons summed) drawn whole to SVG, and one neighbourhood slide of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from backprop_tutor.errors import TutorError
+from backprop_tutor.trace import trace
+from backprop_tutor.render import engine as gv
+from backprop_tutor.render.graphviz import to_dot
+
+NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+AT = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    """The fastest of `repeat` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def naive(path: str, sources: list[str], formats: list[str]) -> None:
+    """One process per image: what a loop over graphviz.Source(...).render() does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, src in enumerate(sources):
+            gv_file = Path(tmp, f"{i}.gv")
+            gv_file.write_text(src, encoding="utf-8")
+            for fmt in formats:
+                subprocess.run([path, *gv.flags(fmt), "-o", f"{gv_file}.{fmt}", str(gv_file)],
+                               capture_output=True, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    t = trace(NEURON, AT, expand=True)
+    sources = [to_dot(t, i) for i in range(len(t.steps))]
+    n = 250
+    big = trace("+".join(f"tanh(x{i}*w{i})" for i in range(n)),
+                   {**{f"x{i}": 1 for i in range(n)}, **{f"w{i}": 0.5 for i in range(n)}})
+    start = time.perf_counter()
+    whole = to_dot(big, len(big.steps) - 1, whole=True)
+    big_dot = time.perf_counter() - start
+    near = to_dot(big, len(big.steps) // 2)
+    print(f"python {sys.version.split()[0]}; sigmoid-neuron deck: {len(sources)} slides; "
+          f"big graph: {big.graph.number_of_nodes()} nodes (DOT source built in {big_dot:.2f} s)")
+    for engine in gv.ENGINES:
+        try:
+            name, path = gv.find(engine)
+        except TutorError:
+            print(f"{engine}: not installed, skipped")
+            continue
+        fmts = ["svg", "png"]
+        t_naive = best(lambda: naive(path, sources, fmts), args.repeat)
+        t_one = best(lambda: gv.render(sources, fmts, engine, jobs=1), args.repeat)
+        t_par = best(lambda: gv.render(sources, fmts, engine), args.repeat)
+        t_svg = best(lambda: gv.render(sources, ["svg"], engine), args.repeat)
+        t_whole = best(lambda: gv.render([whole], ["svg"], engine), max(1, args.repeat - 2))
+        t_near = best(lambda: gv.render([near], ["svg", "png"], engine), args.repeat)
+        print(f"\n{name} ({path})")
+        print(f"  deck svg+png, naive (1 process per image): {t_naive:6.2f} s   1.00x")
+        print(f"  deck svg+png, 1 process per format:        {t_one:6.2f} s   {t_naive / t_one:.2f}x faster")
+        print(f"  deck svg+png, default (split over cores):  {t_par:6.2f} s   {t_naive / t_par:.2f}x faster")
+        print(f"  deck svg only, default:                    {t_svg:6.2f} s")
+        print(f"  {big.graph.number_of_nodes()}-node graph whole, svg:             {t_whole:6.2f} s")
+        print(f"  {big.graph.number_of_nodes()}-node graph, one neighbourhood slide svg+png: {t_near:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
