@@ -59,7 +59,7 @@ def slides(
 
     from ..errors import TutorError
     from ..render import engine as gv
-    from ..render.graphviz import THEMES
+    from ..render.labels import THEMES
     from ..render.slides import build, parse_formats
 
     chosen = parse_formats(formats)

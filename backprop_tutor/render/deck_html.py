@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .chain import equation, title
-from .graphviz import THEMES
+from .labels import THEMES
 
 if TYPE_CHECKING:
     from ..trace import Trace

@@ -18,39 +18,13 @@ from typing import TYPE_CHECKING
 
 from ..fmt import fmt
 from .chain import Known, equation, known, name, title
+from .labels import FONT, SIZE, THEMES, Theme, caption, gate_label, width, wire_label
 
 if TYPE_CHECKING:
     from ..trace import Trace
 
-FONT, SIZE = "Helvetica", 18          # projected: 18 pt numbers, 22 pt gate symbols
 MAX_FULL = 80                         # above this many drawn nodes a slide shows the step's neighbourhood
 RADIUS = 2                            # ... within this many edges of the step's node
-
-
-@dataclass(frozen=True)
-class Theme:
-    """The colours of one theme; value and gradient also differ by position and style."""
-
-    bg: str
-    fg: str
-    value: str
-    grad: str
-    fill: str       # highlighted node
-    line: str       # highlighted outline and wire
-    muted: str
-
-
-THEMES = {
-    "light": Theme(bg="#ffffff", fg="#1f2328", value="#1a7f37", grad="#c62828", fill="#ffe08a",
-                   line="#b35900", muted="#6e7781"),
-    "dark": Theme(bg="#0d1117", fg="#e6edf3", value="#56d364", grad="#ff7b72", fill="#5a3e00",
-                  line="#f0b72f", muted="#8b949e"),
-}
-
-
-def _width(text: str, size: float = SIZE) -> float:
-    """A generous estimate of a text's width in points (cells are fixed, so text must fit)."""
-    return 0.64 * size * len(text) + 20
 
 
 @dataclass(frozen=True)
@@ -115,40 +89,10 @@ def wire_text(t: "Trace", w: Wire, state: Known) -> tuple[str, str]:
 def geometry(t: "Trace") -> tuple[dict[str, float], float, int]:
     """Each wire's cell width (its widest text on any slide), the caption's width and lines: fixed per deck."""
     final = known(t, len(t.steps) - 1)
-    widths = {w.id: max(56.0, *(_width(x) for x in wire_text(t, w, final))) for w in wires(t)}
+    widths = {w.id: max(56.0, *(width(x) for x in wire_text(t, w, final))) for w in wires(t)}
     eqs = [equation(t, i) for i in range(len(t.steps))]
-    caption = max(_width(line, SIZE + 2) for i, lines in enumerate(eqs) for line in [title(t, i), *lines])
-    return widths, max(caption, _width(t.expr, SIZE + 2)), max(map(len, eqs)) + (t.graph.number_of_nodes() > MAX_FULL)
-
-
-def _font(text: str, color: str, size: int | None = None, italic: bool = False) -> str:
-    """A coloured text run; nothing for no text (an empty <font> is a syntax error in DOT)."""
-    if not text:
-        return ""
-    body = f"<i>{escape(text)}</i>" if italic else escape(text)
-    sized = f' point-size="{size}"' if size else ""
-    return f'<font color="{color}"{sized}>{body}</font>'
-
-
-def _wire_label(w: Wire, width: float, value: str, grad: str, th: Theme, blank: str | None, hot: bool) -> str:
-    box = th.grad if grad else (th.fg if blank is not None else th.bg)
-    grad_text = _font(grad, th.grad, italic=True) if grad else _font(blank or "", th.muted, 12)
-    line = th.line if hot else th.fg
-    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
-            f'<tr><td fixedsize="true" width="{width:.0f}" height="24" valign="bottom">'
-            f'{_font(value, th.value)}</td></tr>'
-            f'<tr><td port="m" fixedsize="true" width="{width:.0f}" height="2" border="0" '
-            f'bgcolor="{line}"></td></tr>'
-            f'<tr><td fixedsize="true" width="{width:.0f}" height="38" valign="top"><table border="0" cellspacing="2" '
-            f'cellborder="1" cellpadding="1"><tr><td fixedsize="true" width="{width - 8:.0f}" height="24" '
-            f'color="{box}" style="rounded">{grad_text}</td></tr></table></td></tr></table>>')
-
-
-def _gate_label(t: "Trace", n: str, th: Theme) -> str:
-    sub = "" if t.graph.nodes[n]["name"] or n == t.output else n
-    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0"><tr><td>'
-            f'<font point-size="{SIZE + 4}">{escape(t.graph.nodes[n]["label"])}</font></td></tr>'
-            f'<tr><td>{_font(sub, th.muted, 11)}</td></tr></table>>')
+    longest = max(width(line, SIZE + 2) for i, lines in enumerate(eqs) for line in [title(t, i), *lines])
+    return widths, max(longest, width(t.expr, SIZE + 2)), max(map(len, eqs)) + (t.graph.number_of_nodes() > MAX_FULL)
 
 
 def focus(t: "Trace", index: int, whole: bool = False) -> set[str] | None:
@@ -190,9 +134,9 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
             cls += " current"
             extra = f', style="filled,bold", fillcolor="{th.fill}", color="{th.line}", penwidth=4'
         if attrs["kind"] == "gate":
-            width = max(0.8, _width(attrs["label"], SIZE + 4) / 72 + 0.1)
-            lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=circle, fixedsize=true, width={width:.2f}, '
-                         f'label={_gate_label(t, n, th)}{extra}];')
+            inches = max(0.8, width(attrs["label"], SIZE + 4) / 72 + 0.1)
+            lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=circle, fixedsize=true, width={inches:.2f}, '
+                         f'label={gate_label(attrs["label"], "" if attrs["name"] or n == t.output else n, th)}{extra}];')
             if attrs["name"] or n == t.output:
                 out = ", peripheries=2" if n == t.output else ""
                 lines.append(f'  "{_box(n)}" [id="{_box(n)}", class="box{" output" if out else ""}", shape=box, '
@@ -210,7 +154,7 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
             blank, grad = blanks[w.id], ""
         hot_w = w.id == hot_wire
         lines.append(f'  "{w.id}" [id="{w.id}", class="wire{" current" if hot_w else ""}", shape=plaintext, '
-                     f'margin=0, label={_wire_label(w, widths[w.id], value, grad, th, blank, hot_w)}];')
+                     f'margin=0, label={wire_label(widths[w.id], value, grad, th, blank, hot_w)}];')
         pen = f', color="{th.line}", penwidth=4' if hot_w else ""
         lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}];')
         lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}];')
@@ -222,20 +166,14 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
 def _caption(t: "Trace", index: int, th: Theme, size: tuple[float, int], keep: set[str] | None,
              final: bool, worksheet: bool) -> str:
     """The step's title and equation under the graph, in a fixed-size table (same layout every step)."""
-    width, count = size
-    if worksheet or final:
-        head, eqs = (f"{t.expr}", ["Answer key: every gradient ∂" + t.output_name + "/∂· below its wire"]
-                     if final else ["Fill in each box: the gradient ∂" + t.output_name + "/∂· of its wire"])
+    cells, count = size
+    out = t.output_name
+    if final:
+        head, eqs = t.expr, [f"Answer key: every gradient ∂{out}/∂· below its wire"]
+    elif worksheet:
+        head, eqs = t.expr, [f"Fill in each box: the gradient ∂{out}/∂· of its wire"]
     else:
         head, eqs = title(t, index), equation(t, index)
     if keep is not None:
         eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes()} nodes: the step's neighbourhood)"]
-    eqs = eqs + [""] * (count - len(eqs))
-    rows = "".join(f'<tr><td align="left" fixedsize="true" width="{width:.0f}" height="{SIZE + 12}">'
-                   f'{_font(line, th.fg, SIZE + 2)}</td></tr>' for line in eqs)
-    legend = (f'<font color="{th.value}">value above the wire</font>   '
-              f'<font color="{th.grad}"><i>gradient below, boxed</i></font>')
-    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
-            f'<tr><td align="left" fixedsize="true" width="{width:.0f}" height="30"><font point-size="{SIZE}"><b>{escape(head)}</b></font></td></tr>'
-            f'{rows}<tr><td align="left" fixedsize="true" width="{width:.0f}" height="22">'
-            f'<font point-size="12">{legend}</font></td></tr></table>>')
+    return caption(head, eqs + [""] * (count - len(eqs)), cells, th)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from . import engine as gv
 from .chain import equation, name
-from .graphviz import THEMES, to_dot, wires
+from .graphviz import to_dot, wires
+from .labels import THEMES
 
 if TYPE_CHECKING:
     from ..trace import Trace
