@@ -140,22 +140,15 @@ class Mistake:
     update: Callable[[float, float, float], float] | None = None   # (w, lr, grad) -> w_new, for update rows
 
 
-MISTAKES: tuple[Mistake, ...] = (
+MISTAKES: tuple[Mistake, ...] = (  # the most specific first: a diagnosis lists codes in this order
     Mistake("fanout-missing-branch", "a node that feeds several gates gets the SUM of their gradients; "
             "only one branch was kept", _fanout, lambda e, _: 0.0),
-    Mistake("sign-error", "the sign is flipped", _sign, lambda e, _: -e.up * e.local),
-    Mistake("forward-value-as-local", "the upstream gradient was multiplied by a forward value instead of "
-            "the local derivative", _every_edge(data=("out", "own"), unless={"out": {"sigmoid"}}),
-            lambda e, which: e.up * (e.out if which == "out" else e.ins[e.pos])),
     Mistake("sigmoid-derivative", "sigmoid's local derivative is σ(1 - σ), not σ", _gates({"sigmoid"}),
             lambda e, _: e.up * e.out),
     Mistake("exp-from-input", "exp's local derivative is its output e^a, not its input a", _gates({"exp"}),
             lambda e, _: e.up * e.ins[0]),
     Mistake("subtraction-sign", "the subtracted term's local derivative is -1; the minus sign was lost",
             _gates({"sub", "neg"}, arg={"sub": 1, "neg": 0}), lambda e, _: e.up * -e.local),
-    Mistake("dropped-upstream", "the local derivative must be multiplied by the upstream gradient; only the "
-            "local derivative was used", _gates(set(GATES)),
-            lambda e, _: e.local),
     Mistake("missing-activation-derivative", "the activation's derivative was left out (the gradient passed "
             "through it unchanged)", _gates(ACTIVATIONS, arg={g: 0 for g in ACTIVATIONS}), lambda e, _: e.up),
     Mistake("relu-negative-passed", "ReLU passes no gradient where its input is negative (or 0)",
@@ -166,6 +159,12 @@ MISTAKES: tuple[Mistake, ...] = (
             lambda e, data: e.up * data[0].locals(e.k, data[1])[e.pos]),
     Mistake("update-sign", "the update step is w - lr·∂L/∂w (downhill); it was taken with +", None,
             update=lambda w, lr, g: w + lr * g),
+    Mistake("dropped-upstream", "the local derivative must be multiplied by the upstream gradient; only the "
+            "local derivative was used", _gates(set(GATES)), lambda e, _: e.local),
+    Mistake("forward-value-as-local", "the upstream gradient was multiplied by a forward value instead of "
+            "the local derivative", _every_edge(data=("out", "own"), unless={"out": {"sigmoid"}, "own": {"exp"}}),
+            lambda e, which: e.up * (e.out if which == "out" else e.ins[e.pos])),
+    Mistake("sign-error", "the sign is flipped", _sign, lambda e, _: -e.up * e.local),
 )
 WORDS: dict[str, str] = {m.code: m.words for m in MISTAKES}
 
@@ -220,10 +219,12 @@ class Mistakes:
         """(code, where) of each mistake whose updated `param` matches `given`."""
         c, i = self.context, self.context.tape.slot[param]
         w, lr, right = c.v[i], c.lr, c.trace.grads[param]
-        found = [(m.code, "in the update") for m in MISTAKES if m.update and close(given, m.update(w, lr, right))]
-        for code, rows in self.grads.items():
-            if any(close(given, w - lr * g[i]) for g, _ in rows):
-                found.append((code, next(where for g, where in rows if close(given, w - lr * g[i]))))
+        found = []
+        for m in MISTAKES:  # in the table's order, most specific first
+            if m.update and close(given, m.update(w, lr, right)):
+                found.append((m.code, "in the update"))
+            elif where := next((w_ for g, w_ in self.grads.get(m.code, ()) if close(given, w - lr * g[i])), None):
+                found.append((m.code, where))
         return found
 
 

@@ -21,12 +21,15 @@ from .errors import ParseError, TutorError
 from .gates import GATES
 from .parse import Expr, number, parse
 
-MAX_DEPTH = 60
+MAX_DEPTH = 60          # nesting of gates (SymPy recurses on it)
+MAX_CHARS = 1_000       # a formula answer is a line, not a program
 _EXACT_BITS = 4096
 
 
 def read_formula(text: str, names: Collection[str]) -> Expr:
     """Parse a formula answer; TutorError (one line) when it is not a formula in `names`."""
+    if len(text) > MAX_CHARS:
+        raise TutorError(f"the formula has {len(text):,} characters; at most {MAX_CHARS:,}")
     try:
         program = parse(text)
     except ParseError as err:

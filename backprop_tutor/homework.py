@@ -56,7 +56,8 @@ class Homework:
 
     def line(self, table: str, key: str = "") -> int | None:
         """The line of `key` in `[table]` (of the table itself for key ""), when it can be found."""
-        return self.lines.get((table, key)) or self.lines.get((table, ""))
+        top = self.lines.get((key, "")) if not table else None   # a top-level key may be a [table]
+        return self.lines.get((table, key)) or top or self.lines.get((table, ""))
 
     def at(self, table: str, key: str = "") -> str:
         """'hw.toml, line 7': where an error about `key` in `[table]` points."""
@@ -190,12 +191,20 @@ def _raise(err: Exception) -> Any:
 
 
 def _num(value: Any) -> Fraction | None:
-    """An input value as an exact number (None when it is not one)."""
-    from .trace import values_from
+    """A value as the exact number it spells (0.1 is 1/10), or None when it is not a finite number."""
+    from .parse import number
 
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    text = repr(value) if isinstance(value, float) else value.strip()
+    sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
     try:
-        return values_from({"v": value})["v"]
-    except Exception:  # noqa: BLE001 - any refusal means "not a number"
+        return sign * number(body)
+    except ValueError:
         return None
 
 
