@@ -168,3 +168,22 @@ def test_notebook_view_is_an_svg(neuron: bt.Trace) -> None:
     assert svg.startswith("<svg") and "n5" in svg
     with pytest.raises(TutorError, match="steps 1 to 21"):
         show(neuron, 22)
+
+
+@pytest.mark.parametrize("gate", sorted(bt.GATES), ids=str)
+def test_every_gate_draws(gate: str) -> None:
+    from backprop_tutor.gates import GATES
+
+    g = GATES[gate]
+    call = f"a {g.infix} b" if g.infix and g.arity == 2 else f"-a" if gate == "neg" else \
+        f"{gate}(a, b)" if g.arity == 2 else f"{gate}(a)"
+    t = bt.trace(f"f = {call} * a", {"a": "0.5", "b": "1.5"} if g.arity == 2 else {"a": "0.5"})
+    sources = [to_dot(t, i, theme) for i in range(len(t.steps)) for theme in ("light", "dark")]
+    svgs = gv.render(sources, ["svg"], ENGINES[0])
+    assert all(b"<svg" in s["svg"] for s in svgs)
+    assert f">{g.symbol}<".encode() in svgs[0]["svg"] or escape_svg(g.symbol) in svgs[0]["svg"]
+
+
+def escape_svg(text: str) -> bytes:
+    """Text as Graphviz writes it into SVG (with - and | as character references)."""
+    return ">".encode() + text.replace("-", "&#45;").replace("|", "&#124;").encode() + b"<"

@@ -111,3 +111,35 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], me
 def test_bad_expression_is_the_parsers_error(tmp_path: Path) -> None:
     result = run("slides", "(x+", "--out", str(tmp_path))
     assert result.exit_code == 2 and "Error:" in result.output
+
+
+def test_steps_option_draws_only_those(tmp_path: Path) -> None:
+    result = run("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path), "--steps", "1,4-5",
+                 "--format", "svg,html,pdf")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == \
+        ["step-01-forward.svg", "step-04-backward.svg", "step-05-backward.svg"]
+    from pypdf import PdfReader
+
+    assert len(PdfReader(tmp_path / "deck.pdf").pages) == 3
+    assert (tmp_path / "deck.html").read_text().count('<section class="slide"') == 3
+
+
+def test_too_many_slides_is_refused_with_advice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_tutor.render.slides as slides
+
+    monkeypatch.setattr(slides, "MAX_SLIDES", 5)
+    result = run("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "has 7 steps" in result.output and "--steps" in result.output
+    assert run("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path), "--steps", "3-7").exit_code == 0
+
+
+def test_a_lesson_id_draws_the_lessons_graph(tmp_path: Path) -> None:
+    from backprop_tutor import lesson
+
+    if "sigmoid-neuron" not in {lesson.lesson_id(p) for p in lesson.builtin()}:
+        pytest.skip("the sigmoid-neuron lesson is not in this checkout")
+    result = run("slides", "sigmoid-neuron", "--out", str(tmp_path), "--format", "svg")
+    assert result.exit_code == 0, result.output
+    last = sorted(tmp_path.glob("*.svg"))[-1].read_text()
+    assert ">0.73<" in last and ">&#45;0.20<" in last  # f and ∂f/∂w0 of the cs231n example

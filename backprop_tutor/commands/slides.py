@@ -48,6 +48,8 @@ def slides(
     theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
     engine: Annotated[str, typer.Option("--engine", help="auto (dot if installed, else graphviz-pure), "
                                                          "dot or graphviz-pure.")] = "auto",
+    steps: Annotated[str | None, typer.Option("--steps", help="Only these steps, e.g. 1-8,21 "
+                                                              "(default: every step).")] = None,
 ) -> None:
     """Draw every forward and backward step as slides (one image per step), in several formats.
 
@@ -60,20 +62,21 @@ def slides(
     from ..errors import TutorError
     from ..render import engine as gv
     from ..render.labels import THEMES
-    from ..render.slides import build, parse_formats
+    from ..render.slides import build, parse_formats, parse_steps
 
-    chosen = parse_formats(formats)
+    kinds = parse_formats(formats)
     if theme not in THEMES:
         raise TutorError(f"unknown theme {theme!r}; choose light or dark")
     gv.find(engine)  # fail before any work when no engine is installed
     t = _trace(expr, file, opt.values(at, at_file), expand)
+    chosen = parse_steps(steps, len(t.steps))
     err = Console(stderr=True)
     with Progress(TextColumn("drawing slides"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("slides", total=None)
-        written = build(t, out, chosen, theme, engine,
+        written = build(t, out, kinds, theme, engine, steps=chosen,
                         progress=lambda done, total: bar.update(task, completed=done, total=total))
-    typer.echo(f"wrote {len(written)} files for {len(t.steps)} steps into {out}/")
+    typer.echo(f"wrote {len(written)} files for {len(chosen)} of {len(t.steps)} steps into {out}/")
     for path in written:
         typer.echo(f"  {path}")
 

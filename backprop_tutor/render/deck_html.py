@@ -9,7 +9,7 @@ listed once the page has loaded (each key goes through the same handler a real k
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,12 +90,12 @@ def _explain(t: "Trace", index: int) -> str:
     return text
 
 
-def write_html(t: "Trace", svgs: Sequence[bytes], path: Path, theme: str = "light") -> None:
-    """Write the self-contained HTML deck."""
+def write_html(t: "Trace", svgs: Mapping[int, bytes], path: Path, theme: str = "light") -> None:
+    """Write the self-contained HTML deck of the slides `svgs` (0-based step index -> SVG)."""
     slides = []
-    for i, svg in enumerate(svgs):
+    for k, (i, svg) in enumerate(svgs.items()):
         eq = "".join(f"<div>{escape(line)}</div>" for line in equation(t, i))
-        slides.append(f'<section class="slide" id="step-{i + 1}" data-step="{i + 1}"{" hidden" if i else ""}>'
+        slides.append(f'<section class="slide" id="step-{i + 1}" data-step="{i + 1}"{" hidden" if k else ""}>'
                       f"<figure>{_inline(svg, i)}</figure><aside><h2>{escape(title(t, i))}</h2>"
                       f'<div class="eq">{eq}</div><p>{escape(_explain(t, i))}</p>'
                       '<p class="legend"><span class="v">value above each wire</span>, '
