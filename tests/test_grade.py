@@ -1,0 +1,153 @@
+"""`tutor grade`: a class with good, wrong, malformed and hostile submissions is graded, row by row;
+the gradebook is written atomically and an earlier one is kept unless --force."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.formula import Timeout, time_limit
+from backprop_tutor.gradebook import to_csv, write_atomic
+from backprop_tutor.errors import TutorError
+
+KEY = Path(__file__).resolve().parent.parent / "examples" / "homework" / "key.toml"   # 10 points
+GOOD = '''student = "{sid}"
+[answers]
+f = -12
+q = 3
+"df/dq" = -4
+"df/dx" = -4
+"df/dy" = "z"
+"df/dz" = 3
+'''
+
+
+def class_dir(tmp_path: Path) -> Path:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a_good.toml").write_text(GOOD.format(sid="good"))
+    (subs / "b_wrong.toml").write_text(GOOD.format(sid="wrong").replace('"df/dx" = -4', '"df/dx" = 4')
+                                       .replace('"df/dy" = "z"', '"df/dy" = 1'))
+    (subs / "c_syntax.toml").write_text('student = "syntax"\n[answers\nf = ')
+    (subs / "d_inject.toml").write_text('student = "inject"\n[answers]\n'
+                                        f'"df/dx" = "__import__(\'os\').system(\'touch {tmp_path}/pwned\')"\n')
+    with open(subs / "e_huge.toml", "wb") as fh:
+        fh.write(b'student = "huge"\n# ')
+        fh.truncate(50 * 1024 * 1024)                       # a 50 MB file
+    (subs / "f_deep.toml").write_text('student = "deep"\n[answers]\nf = ' + "[" * 10_000 + "]" * 10_000 + "\n")
+    (subs / "g_deepformula.toml").write_text('student = "deepf"\n[answers]\n"df/dx" = "'
+                                             + "-(" * 300 + "x" + ")" * 300 + '"\n')
+    (subs / "h_deepproblem.toml").write_text(GOOD.format(sid="deepp") + '[problem]\nexpression = "'
+                                             + "(" * 10_000 + "x" + ")" * 10_000 + '"\nat = { x = 1 }\n')
+    (subs / "i_bomb.toml").write_text('student = "bomb"\n[answers]\n"df/dx" = "9^9^9^9"\n'
+                                      '"df/dz" = "(x + y + z)^100000"\nf = -12\n')
+    (subs / "notes.txt").write_text("not a submission")
+    return subs
+
+
+def read_csv(path: Path) -> dict[str, dict[str, str]]:
+    return {r["file"]: r for r in csv.DictReader(io.StringIO(path.read_text()))}
+
+
+def test_a_hostile_class_is_graded_row_by_row(tmp_path: Path) -> None:
+    out = tmp_path / "grades.csv"
+    result = CliRunner().invoke(app, ["grade", str(class_dir(tmp_path)), "--key", str(KEY), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    assert len(rows) == 9 and "notes.txt" not in rows
+    assert rows["a_good.toml"]["score"] == "10" and rows["a_good.toml"]["error"] == ""
+    wrong = rows["b_wrong.toml"]
+    assert wrong["score"] == "6" and wrong["df/dx"] == "0" and wrong["df/dz"] == "2"
+    assert "df/dx: sign-error" in wrong["diagnoses"]
+    for name, reason in [("c_syntax.toml", "not valid TOML"), ("d_inject.toml", "not a formula"),
+                         ("e_huge.toml", "52,428,800 bytes"), ("f_deep.toml", "nests too deep"),
+                         ("g_deepformula.toml", "nests more than")]:
+        assert rows[name]["score"] == "0" and reason in rows[name]["error"], rows[name]
+    assert rows["h_deepproblem.toml"]["score"] == "10"      # graded against the key's problem
+    assert "differs from the key" in rows["h_deepproblem.toml"]["note"]
+    bomb = rows["i_bomb.toml"]
+    assert bomb["f"] == "1" and bomb["df/dx"] == "0" and bomb["score"] == "1"
+    assert not (tmp_path / "pwned").exists()
+    assert "Class summary" in result.output and "sign-error" in result.output
+
+
+def test_json_gradebook(tmp_path: Path) -> None:
+    out = tmp_path / "grades.json"
+    result = CliRunner().invoke(app, ["grade", str(class_dir(tmp_path)), "--key", str(KEY), "--out", str(out),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["answers"] == ["f", "q", "df/dq", "df/dx", "df/dy", "df/dz"]
+    good = next(r for r in data["submissions"] if r["student"] == "good")
+    assert good["points"] == {"f": 1, "q": 1, "df/dq": 2, "df/dx": 2, "df/dy": 2, "df/dz": 2}
+    assert data["summary"]["submissions"] == 9 and data["summary"]["failed"] == 5
+    assert data["summary"]["mistakes"][0]["code"] == "sign-error"
+
+
+def test_an_existing_gradebook_is_kept_unless_force(tmp_path: Path) -> None:
+    subs, out = class_dir(tmp_path), tmp_path / "grades.csv"
+    out.write_text("earlier grades\n")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["grade", str(subs), "--key", str(KEY), "--out", str(out)])
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert out.read_text() == "earlier grades\n"
+    forced = runner.invoke(app, ["grade", str(subs), "--key", str(KEY), "--out", str(out), "--force"])
+    assert forced.exit_code == 0 and out.read_text().startswith("student,file,score")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".gradebook-")] == []
+
+
+def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    out = tmp_path / "grades.csv"
+    out.write_text("earlier grades\n")
+    with pytest.raises(TypeError):
+        write_atomic(out, 123, force=True)  # type: ignore[arg-type] - fails mid-write
+    assert out.read_text() == "earlier grades\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+    with pytest.raises(TutorError, match="--force"):
+        write_atomic(out, "new", force=False)
+
+
+def test_csv_cells_cannot_be_spreadsheet_formulas() -> None:
+    row = {"student": "=HYPERLINK(1)", "file": "@x.toml", "score": 0.0, "max_score": 1.0, "points": {},
+           "diagnoses": {}, "error": "-bad", "note": ""}
+    line = to_csv([row], []).splitlines()[1]
+    assert line.startswith("'=HYPERLINK(1),'@x.toml,0,1,,'-bad")
+
+
+def test_bad_key_and_directory_are_one_line_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    key = tmp_path / "key.toml"
+    key.write_text('[problem]\nprogram = "q = x + y; f = q * z"\nat = { x = 1, y = 2, z = 3 }\n[points]\n"df/dw" = 1\n')
+    out = runner.invoke(app, ["grade", str(tmp_path), "--key", str(key), "--out", str(tmp_path / "g.csv")])
+    assert out.exit_code == 2 and "line 5" in out.output and "'df/dw'" in out.output
+    missing = runner.invoke(app, ["grade", str(tmp_path / "nope"), "--key", str(KEY), "--out", str(tmp_path / "g.csv")])
+    assert missing.exit_code == 2 and "not a directory" in missing.output
+
+
+def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: Path) -> None:
+    import dataclasses
+    import os
+
+    from backprop_tutor.grade import grade, job_from_key
+
+    good = tmp_path / "good.toml"
+    good.write_text(GOOD.format(sid="good"))
+    fifo = tmp_path / "hang.toml"
+    os.mkfifo(fifo)                     # opening it blocks forever: nobody writes
+    job = dataclasses.replace(job_from_key(KEY), timeout=1.0)
+    rows = grade([str(fifo), str(good)], job, workers=2)
+    assert "took longer than 1 s" in rows[0]["error"] and rows[0]["score"] == 0
+    assert rows[1]["score"] == 10
+
+
+def test_time_limit_stops_a_long_computation() -> None:
+    with pytest.raises(Timeout):
+        with time_limit(0.2):
+            while True:
+                pass
