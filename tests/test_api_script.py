@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = textwrap.dedent('''
     import json
     from backprop_tutor import check_answers, gradcheck
@@ -31,7 +33,10 @@ SCRIPT = textwrap.dedent('''
 def test_api_from_a_plain_script(tmp_path: Path) -> None:
     script = tmp_path / "autograde.py"
     script.write_text(SCRIPT)
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    # PYTHONPATH: the package as installed (an editable install's finder may not run __init__.py)
+    env = os.environ | {"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env=env)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     verdicts = {v["name"]: v for v in data["check"]["answers"]}
