@@ -66,3 +66,9 @@ def test_left_arrow_goes_back_and_stops_at_the_ends(deck: Path, tmp_path: Path) 
     assert visible(html) == ["21"]
     html = dom(deck, "#2&keys=ArrowLeft,ArrowLeft", tmp_path)
     assert visible(html) == ["1"]
+
+
+def test_clicks_navigate(deck: Path, tmp_path: Path) -> None:
+    assert visible(dom(deck, "#3&click=next,next", tmp_path)) == ["5"]
+    assert visible(dom(deck, "#3&click=prev", tmp_path)) == ["2"]
+    assert visible(dom(deck, "#3&click=figure", tmp_path)) == ["4"]  # the right of the picture: next

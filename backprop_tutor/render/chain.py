@@ -58,6 +58,12 @@ def name(t: "Trace", node: str) -> str:
     return attrs["label"] if attrs["kind"] == "const" else node
 
 
+def program_line(t: "Trace", limit: int = 90) -> str:
+    """The program on one line, statements joined by '; ', cut to `limit` characters (titles, captions)."""
+    text = "; ".join(line.strip() for line in t.expr.replace(";", "\n").splitlines() if line.strip())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def num(x: "Number", paren: bool = True) -> str:
     """A number as shown, in parentheses when negative inside a formula: 2 · (-1)."""
     text = fmt(x)

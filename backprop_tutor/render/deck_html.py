@@ -2,8 +2,9 @@
 ←/→ keys (also PageUp/PageDown, space, Home/End) and clicks to navigate. No network, no external
 script or font, so it opens from a USB stick in a lecture hall.
 
-`#5` opens step 5. For tests without a browser driver, `#1&keys=ArrowRight` presses the keys
-listed once the page has loaded (each key goes through the same handler a real key press does).
+`#5` opens slide 5. For tests without a browser driver, `#1&keys=ArrowRight` presses the keys
+listed once the page has loaded, and `#1&click=next,figure` clicks those elements (the button
+with that id, or the right edge of the slide's picture), through the same handlers as a user.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .chain import equation, title
+from .chain import equation, program_line, title
 from .labels import THEMES
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ _SCRIPT = """
   for (const key of (hash.get("keys") || "").split(",").filter(Boolean)) {
     document.dispatchEvent(new KeyboardEvent("keydown", {key: key, bubbles: true}));
   }
+  for (const id of (hash.get("click") || "").split(",").filter(Boolean)) {
+    const target = id === "figure" ? slides[at].querySelector("figure") : document.getElementById(id);
+    const box = target.getBoundingClientRect();
+    target.dispatchEvent(new MouseEvent("click", {bubbles: true, clientX: box.right - 5, clientY: box.top + 5}));
+  }
 })();
 """
 
@@ -70,9 +76,9 @@ def _css(theme: str) -> str:
             "header code{font-size:1.1rem}nav{margin-left:auto;display:flex;gap:.5rem;align-items:center}"
             f"button{{font-size:1.3rem;padding:.2rem .8rem;background:{th.bg};color:{th.fg};"
             f"border:2px solid {th.fg};border-radius:.4rem;cursor:pointer}}"
-            "section.slide{display:flex;gap:1.5rem;padding:0 1.2rem;align-items:flex-start}"
-            "section.slide[hidden]{display:none}figure{flex:3;margin:0;cursor:pointer}"
-            "figure svg{width:100%;height:auto;max-height:80vh}aside{flex:1;min-width:16rem;font-size:1.25rem}"
+            "section.slide{display:flex;flex-wrap:wrap;gap:1.5rem;padding:0 1.2rem;align-items:flex-start}"
+            "section.slide[hidden]{display:none}figure{flex:4 1 40rem;margin:0;cursor:pointer}"
+            "figure svg{width:100%;height:auto;max-height:82vh}aside{flex:1 1 16rem;font-size:1.25rem}"
             f"aside h2{{font-size:1.3rem}}aside .eq{{font-size:1.4rem;line-height:1.6}}"
             f".legend .v{{color:{th.value}}}.legend .g{{color:{th.grad};font-style:italic}}"
             "@media print{nav{display:none}section.slide[hidden]{display:flex}section.slide{page-break-after:always}}")
@@ -101,9 +107,9 @@ def write_html(t: "Trace", svgs: Mapping[int, bytes], path: Path, theme: str = "
                       '<p class="legend"><span class="v">value above each wire</span>, '
                       '<span class="g">gradient below it, boxed</span>.</p></aside></section>')
     page = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width\"><title>{escape(t.expr)}</title>"
+            f"<meta name=\"viewport\" content=\"width=device-width\"><title>{escape(program_line(t))}</title>"
             f"<style>{_css(theme)}</style></head>\n<body data-current=\"1\"><header><b>Backprop</b> "
-            f"<code>{escape(t.expr)}</code><nav><button id=\"prev\" title=\"previous (←)\">←</button>"
+            f"<code>{escape(program_line(t))}</code><nav><button id=\"prev\" title=\"previous (←)\">←</button>"
             f"<span id=\"count\">1 / {len(svgs)}</span><button id=\"next\" title=\"next (→)\">→</button>"
             "</nav></header>\n<main>\n" + "\n".join(slides) + f"\n</main>\n<script>{_SCRIPT}</script></body></html>\n")
     path.write_text(page, encoding="utf-8")

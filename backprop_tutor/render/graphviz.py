@@ -17,7 +17,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..fmt import fmt
-from .chain import Known, equation, known, name, title
+from .chain import Known, equation, known, name, program_line, title
 from .labels import FONT, SIZE, THEMES, Theme, caption, gate_label, width, wire_label
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def geometry(t: "Trace") -> tuple[dict[str, float], float, int]:
     widths = {w.id: max(56.0, *(width(x) for x in wire_text(t, w, final))) for w in wires(t)}
     eqs = [equation(t, i) for i in range(len(t.steps))]
     longest = max(width(line, SIZE + 2) for i, lines in enumerate(eqs) for line in [title(t, i), *lines])
-    return widths, max(longest, width(t.expr, SIZE + 2)), max(map(len, eqs)) + (t.graph.number_of_nodes() > MAX_FULL)
+    return widths, max(longest, width(program_line(t), SIZE + 2)), max(map(len, eqs)) + (t.graph.number_of_nodes() > MAX_FULL)
 
 
 def focus(t: "Trace", index: int, whole: bool = False) -> set[str] | None:
@@ -107,12 +107,12 @@ def focus(t: "Trace", index: int, whole: bool = False) -> set[str] | None:
 
 
 def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
-           final: bool = False, whole: bool = False) -> str:
+           final: bool = False, whole: bool = False, notes: list[str] | None = None) -> str:
     """The DOT source of the slide of step `index` (0-based).
 
     `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
     shows every value and gradient (the answer key); `whole` draws a big graph whole instead
-    of the step's neighbourhood.
+    of the step's neighbourhood; `notes` replace the caption's equation.
     """
     th, state = THEMES[theme], known(t, len(t.steps) - 1 if final else index)
     s, g = t.steps[index], t.graph
@@ -158,22 +158,16 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
         pen = f', color="{th.line}", penwidth=4' if hot_w else ""
         lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}];')
         lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}];')
-    lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, final, blanks is not None)};")
+    lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, notes)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def _caption(t: "Trace", index: int, th: Theme, size: tuple[float, int], keep: set[str] | None,
-             final: bool, worksheet: bool) -> str:
+             notes: list[str] | None) -> str:
     """The step's title and equation under the graph, in a fixed-size table (same layout every step)."""
     cells, count = size
-    out = t.output_name
-    if final:
-        head, eqs = t.expr, [f"Answer key: every gradient ∂{out}/∂· below its wire"]
-    elif worksheet:
-        head, eqs = t.expr, [f"Fill in each box: the gradient ∂{out}/∂· of its wire"]
-    else:
-        head, eqs = title(t, index), equation(t, index)
+    head, eqs = (program_line(t), notes) if notes is not None else (title(t, index), equation(t, index))
     if keep is not None:
         eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes()} nodes: the step's neighbourhood)"]
-    return caption(head, eqs + [""] * (count - len(eqs)), cells, th)
+    return caption(head, eqs + [""] * (count - len(eqs)), max(cells, *(width(x, SIZE + 2) for x in eqs)), th)

@@ -9,13 +9,14 @@ written as HTML (print from any browser) and PDF.
 from __future__ import annotations
 
 import string
+from collections import Counter
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import engine as gv
-from .chain import equation, name
-from .graphviz import to_dot, wires
+from .chain import equation, known, name, program_line
+from .graphviz import Wire, to_dot, wire_text, wires
 from .labels import THEMES
 
 if TYPE_CHECKING:
@@ -42,6 +43,11 @@ def blanks(t: "Trace") -> dict[str, tuple[str, int]]:
     return out
 
 
+def _columns(items: list[str], per_line: int = 3) -> list[str]:
+    """Short items side by side, `per_line` to a caption line."""
+    return ["      ".join(items[k:k + per_line]) for k in range(0, len(items), per_line)]
+
+
 def _page(t: "Trace", svg: bytes, heading: str, rows: list[tuple[str, str]], theme: str) -> str:
     th = THEMES[theme]
     body = svg.decode("utf-8")
@@ -54,7 +60,7 @@ def _page(t: "Trace", svg: bytes, heading: str, rows: list[tuple[str, str]], the
             f"border-bottom:1px solid {th.muted}}}td:last-child{{min-width:22rem}}"
             "@media print{body{margin:0}}</style></head>\n<body>"
             f"<h1>{escape(heading)}</h1><p>Name: ______________________ &nbsp; "
-            f"<code>{escape(t.expr)}</code></p>{body}<table>{table}</table></body></html>\n")
+            f"<code>{escape(program_line(t))}</code></p>{body}<table>{table}</table></body></html>\n")
 
 
 def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "auto") -> list[Path]:
@@ -62,17 +68,27 @@ def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "au
     from .slides import write_pdf
 
     spaces = blanks(t)
-    last_forward = max((i for i, s in enumerate(t.steps) if s.phase == "forward"), default=0)
-    sheet = to_dot(t, last_forward, theme, blanks={w: letter for w, (letter, _) in spaces.items()})
-    key = to_dot(t, len(t.steps) - 1, theme, final=True)
-    images = gv.render([sheet, key], ["svg", "png"], engine)
     out_name = t.output_name
-    where = {w.id: (w.node, w.dst.removeprefix("box:")) for w in wires(t)}
-    ask = [(letter, f"∂{out_name}/∂{name(t, where[w][0])} on the wire {name(t, where[w][0])} → "
-                    f"{name(t, where[w][1])}:") for w, (letter, _) in spaces.items()]
+    by_id = {w.id: w for w in wires(t)}
+    paths_of = Counter(w.node for w in by_id.values() if w.grad and w.grad[0] == "sent")
+
+    def ask(w: Wire) -> str:  # a fan-out wire carries one path's share: say which path
+        via = f" via {name(t, w.dst.removeprefix('box:'))}" if paths_of[w.node] > 1 and w.grad[0] == "sent" else ""
+        return f"∂{out_name}/∂{name(t, w.node)}{via} = "
+
+    short = [(letter, ask(by_id[w])) for w, (letter, _) in spaces.items()]
     answers = [(letter, "   ".join(equation(t, i))) for letter, i in spaces.values()]
+    last_forward = max((i for i, s in enumerate(t.steps) if s.phase == "forward"), default=0)
+    sheet = to_dot(t, last_forward, theme, blanks={w: letter for w, (letter, _) in spaces.items()},
+                   notes=["Fill in the box under each wire: the gradient of the output along it.",
+                          *_columns([f"{a} {b}_________" for a, b in short])])
+    done = known(t, len(t.steps) - 1)
+    key = to_dot(t, len(t.steps) - 1, theme, final=True,
+                 notes=["Answer key", *_columns([f"{a} {b}{wire_text(t, by_id[w], done)[1]}" for (a, b), w
+                                                 in zip(short, spaces)])])
+    images = gv.render([sheet, key], ["svg", "png"], engine)
     paths = [out / "handout.html", out / "handout-key.html", out / "handout.pdf", out / "handout-key.pdf"]
-    paths[0].write_text(_page(t, images[0]["svg"], "Backprop worksheet: fill in every gradient", ask, theme),
+    paths[0].write_text(_page(t, images[0]["svg"], "Backprop worksheet: fill in every gradient", [], theme),
                         encoding="utf-8")
     paths[1].write_text(_page(t, images[1]["svg"], "Backprop worksheet: answer key", answers, theme),
                         encoding="utf-8")
