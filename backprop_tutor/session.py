@@ -1,6 +1,6 @@
 """The step-through loop: one screen at a time, driven by single keys, or every screen in order.
 
-Interactive mode needs a terminal on both ends: keys are read one at a time in raw mode
+Interactive mode needs a terminal on both ends: keys are read one at a time (cbreak mode)
 (arrow keys arrive as escape sequences), answers to quizzes as a line in normal mode. When
 standard output is not a terminal (or with --all) every screen is printed in order, quizzes
 with their answers, so a walkthrough can be piped, saved or diffed.
@@ -40,7 +40,7 @@ def read_key() -> str:
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
-        tty.setraw(fd)
+        tty.setcbreak(fd, termios.TCSANOW)  # no flush: keys typed ahead are kept
         key = os.read(fd, 1).decode("utf-8", "replace")
         if key == "\x1b":
             key = _escape(fd)
@@ -63,7 +63,7 @@ def read_answer(prompt: str) -> tuple[str, str]:
     saved = termios.tcgetattr(fd)
     text = ""
     try:
-        tty.setraw(fd)
+        tty.setcbreak(fd, termios.TCSANOW)  # no flush: keys typed ahead are kept
         while True:
             ch = os.read(fd, 1).decode("utf-8", "replace")
             if ch == "\x1b":

@@ -46,7 +46,7 @@ def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
         return
     right, total = interact(screens, title, console, step)
     if total:
-        console.print(f"Score: {right} of {total} quiz questions right.")
+        console.print(f"Score: {right} of {total} quiz questions right.", highlight=False)
 
 
 def run(

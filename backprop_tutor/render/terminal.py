@@ -46,7 +46,9 @@ def known(t: "Trace", revealed: int) -> tuple[dict[str, "Number"], dict[str, "Nu
 def name(t: "Trace", node: str) -> str:
     """How a node is called on screen: its assigned name, its id (n3), or a constant's value."""
     attrs = t.graph.nodes[node]
-    return attrs["label"] if attrs["kind"] == "const" else (attrs["name"] or node)
+    if attrs["kind"] == "const":
+        return attrs["label"]
+    return attrs["name"] or (t.output_name if node == t.output else node)
 
 
 class _Canvas:

@@ -1,0 +1,107 @@
+"""The terminal screens, rendered without colour at a fixed width: drawing, equations, tables."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from backprop_tutor import layout
+from backprop_tutor.lesson import find
+from backprop_tutor.render.terminal import GraphDrawing, ScreenView, equation, known
+from backprop_tutor.trace import trace
+from backprop_tutor.tutor import build, explain
+
+
+def text(renderable: object, width: int = 100) -> str:
+    console = Console(width=width, color_system=None, legacy_windows=False)
+    with console.capture() as cap:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in cap.get().splitlines())
+
+
+T = trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+
+
+def test_forward_and_backward_equations() -> None:
+    fwd = [s for s in T.steps if s.phase == "forward"]
+    assert text(equation(T, fwd[0])) == "q = x + y = -2 + 5 = 3"
+    assert text(equation(T, fwd[1])) == "f = q · z = 3 · (-4) = -12"
+    back = {s.wrt: s for s in T.steps if s.phase == "backward"}
+    assert text(equation(T, back["x"])) == "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4"
+    assert text(equation(T, back["z"])) == "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 · q = 1 · 3 = 3"
+    assert text(equation(T, back[None])).startswith("∂f/∂f = 1")
+
+
+def test_fan_out_shows_the_branch_sum() -> None:
+    t = trace("h1 = z1 * z2; h2 = z1 + z2; p = h1 * h2", {"z1": 2, "z2": 3})
+    first, last = [s for s in t.steps if s.phase == "backward" and s.wrt == "z1"]
+    assert "this is branch 1 of 2" in text(equation(t, first, t.steps))
+    assert text(equation(t, first, t.steps)).endswith("= 6 + … = 6 so far")
+    shown = text(equation(t, last, t.steps))
+    assert "branch 2 of 2" in shown and shown.endswith("∂p/∂z1 = 6 + 15 = 21")
+
+
+def test_known_values_grow_with_the_walkthrough() -> None:
+    values, grads = known(T, 0)
+    assert set(values) == {"x", "y", "z"} and grads == {}
+    values, grads = known(T, len(T.steps))
+    assert values["f"] == -12 and grads == {"f": 1, "q": -4, "z": 3, "x": -4, "y": -4}
+
+
+def test_drawing_shows_boxes_values_gradients_and_the_current_node() -> None:
+    before = text(GraphDrawing(T, 0))
+    assert "┌ q + ┐" in before and "┌ f * ┐" in before and "│ ?   │" in before
+    assert "▶" in before and "-12" not in before
+    step = next(s for s in T.steps if s.phase == "backward" and s.wrt == "x")
+    after = text(GraphDrawing(T, len(T.steps), "x", step))
+    assert "┏ x ━┓" in after and "┃ -2 ┃" in after and "┃ -4 ┃" in after  # current node: heavy box
+    assert "│ -12 │" in after and "value above, ∂f/∂node below" in after
+
+
+def test_drawing_without_graphviz_uses_a_layered_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout, "_program", lambda: None)
+    layout.place.cache_clear()
+    try:
+        drawn = text(GraphDrawing(T, len(T.steps)))
+    finally:
+        layout.place.cache_clear()
+    assert "┌ q + ┐" in drawn and "│ -12 │" in drawn
+
+
+def test_big_graph_draws_a_neighbourhood() -> None:
+    t = trace(" + ".join(f"w{i}*x{i}" for i in range(12)), {f"{p}{i}": 1 for i in range(12) for p in "wx"})
+    drawn = text(GraphDrawing(t, len(t.steps), "w3"), width=120)
+    assert "more nodes not shown (the neighbourhood of w3)" in drawn
+    assert "w3" in drawn and "w9 " not in drawn
+
+
+def test_a_whole_screen() -> None:
+    screens = build(explain("q = x + y\nf = q * z", {"x": -2, "y": 5, "z": -4}))
+    k = next(i for i, s in enumerate(screens) if s.step is not None and s.step.wrt == "x")
+    shown = text(ScreenView(screens[k], k + 1, len(screens), "explain", keys=True))
+    lines = shown.splitlines()
+    assert lines[0].startswith(f"explain · step {k + 1} of {len(screens)} ─")
+    assert lines[1] == "Backward pass"
+    assert "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4" in lines
+    assert lines[-1] == "[Enter/n/→] next   [b/←] back   [r] restart   [h] hint   [q] quit"
+
+
+def test_quiz_screen_hides_then_reveals() -> None:
+    screens = build(find("chain-rule"))
+    k, s = next((i, s) for i, s in enumerate(screens) if s.quiz is not None and s.quiz.ask == "value")
+    hidden = text(ScreenView(s, k + 1, len(screens), "chain-rule"))
+    assert "Quiz: The add gate gave q = 3." in hidden and "-12" not in hidden
+    revealed = text(ScreenView(s, k + 1, len(screens), "chain-rule", reveal=True))
+    assert "Answer: -12" in revealed and "┃ -12 ┃" in revealed
+
+
+def test_update_and_matrix_tables() -> None:
+    screens = build(find("learning-loop"))
+    shown = text(next(ScreenView(s, 1, 1, "l") for s in screens if s.update))
+    assert "x ← x - lr · ∂L/∂x   (lr = 0.01)" in shown
+    assert any(line.split() == ["│", "w1", "│", "1.5", "│", "20", "│", "1.3", "│"] for line in shown.splitlines())
+    assert any(line.split() == ["│", "yhat", "│", "8", "│", "6.19", "│"] for line in shown.splitlines())
+    conv = build(find("convolution"))
+    out = next(s for s in conv if s.table and any(m[0] == "output o = x * k" for m in s.table.get("matrices", [])))
+    rows = [line.split() for line in text(ScreenView(out, 1, 1, "c")).splitlines()]
+    assert ["│", "45", "│", "110", "│"] in rows and ["│", "40", "│", "40", "│"] in rows

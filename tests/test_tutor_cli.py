@@ -1,0 +1,95 @@
+"""The tutor's commands through typer's CliRunner: lessons, run --all, explain, lesson check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+runner = CliRunner()
+IDS = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "vanishing-gradients",
+       "learning-loop", "losses", "gradient-descent", "xor", "dense-layer-matrix-form", "convolution",
+       "backprop-through-time", "delta-rule", "dropout"]
+
+
+def invoke(*args: str):  # noqa: ANN201 - a click Result
+    return runner.invoke(app, list(args), env={"COLUMNS": "120", "NO_COLOR": "1"})
+
+
+def test_lessons_lists_all_fifteen() -> None:
+    result = invoke("lessons")
+    assert result.exit_code == 0
+    for lesson_id in IDS:
+        assert f" {lesson_id} " in result.stdout
+
+
+def test_run_all_prints_every_step_in_order() -> None:
+    result = invoke("run", "chain-rule", "--all")
+    assert result.exit_code == 0
+    out = result.stdout
+    positions = [out.index(f"step {k} of 14") for k in range(1, 15)]
+    assert positions == sorted(positions)
+    assert "Quiz: The add gate gave q = 3." in out and "Answer: -12" in out
+    assert "Answer: -4 (= z)" in out
+    assert "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4" in out
+    assert "\x1b[" not in out  # plain text when piped
+
+
+def test_run_without_a_tty_is_the_same_as_all_and_defaults_to_the_first_lesson() -> None:
+    piped = invoke("run")
+    assert piped.exit_code == 0 and piped.stdout == invoke("run", "chain-rule", "--all").stdout
+
+
+def test_run_from_a_step_and_from_a_file(tmp_path: Path) -> None:
+    result = invoke("run", "learning-loop", "--step", "30")
+    assert result.exit_code == 0 and "step 29 of" not in result.stdout and "step 30 of" in result.stdout
+    lesson = Path(__file__).parent.parent / "lessons" / "04-fan-out.toml"
+    mine = tmp_path / "mine.toml"
+    mine.write_text(lesson.read_text().replace('id = "fan-out"', 'id = "my-fan-out"'))
+    result = invoke("run", str(mine))
+    assert result.exit_code == 0 and "∂p/∂z1 = 6 + 15 = 21" in result.stdout
+
+
+def test_run_errors() -> None:
+    result = invoke("run", "chain-rul")
+    assert result.exit_code == 2 and "no lesson 'chain-rul'; did you mean 'chain-rule'?" in result.stderr
+    result = invoke("run", "chain-rule", "--step", "99")
+    assert result.exit_code == 2 and "--step 99 is past the end" in result.stderr
+
+
+def test_explain() -> None:
+    result = invoke("explain", "(x+y)*z", "--at", "x=-2,y=5,z=-4")
+    assert result.exit_code == 0
+    assert "n1 = x + y = -2 + 5 = 3" in result.stdout and "f = n1 · z = 3 · (-4) = -12" in result.stdout
+    assert "∂f/∂x = ∂f/∂n1 · ∂n1/∂x = z · 1 = -4 · 1 = -4" in result.stdout
+    expanded = invoke("explain", "sigmoid(w*x)", "--at", "w=2,x=-1", "--expand")
+    assert expanded.exit_code == 0 and "1/x" in expanded.stdout and "exp" in expanded.stdout
+    one = invoke("explain", "sigmoid(w*x)", "--at", "w=2,x=-1", "--step", "3")
+    assert "step 2 of" not in one.stdout and "step 3 of" in one.stdout
+
+
+def test_explain_errors() -> None:
+    result = invoke("explain", "(x+y)*z", "--at", "x=1")
+    assert result.exit_code == 2 and "no value for 'y', 'z'" in result.stderr and "Traceback" not in result.stderr
+    result = invoke("explain", "(x+", "--at", "x=1")
+    assert result.exit_code == 2 and "column" in result.stderr
+
+
+def test_lesson_check_good_and_bad(tmp_path: Path) -> None:
+    good = Path(__file__).parent.parent / "lessons" / "01-chain-rule.toml"
+    result = invoke("lesson", "check", str(good))
+    assert result.exit_code == 0 and "ok:" in result.stdout and "lesson 'chain-rule'" in result.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace('kind = "backward"', 'kind = "backwards"'))
+    result = invoke("lesson", "check", str(bad))
+    assert result.exit_code == 2
+    line = 1 + good.read_text().splitlines().index('kind = "backward"')
+    assert f"{bad}, line {line}: step" in result.stderr and "did you mean 'backward'?" in result.stderr
+    bad.write_text(good.read_text().replace("q = x + y", "q = x + + "))
+    result = invoke("lesson", "check", str(bad))
+    line = 1 + good.read_text().splitlines().index("q = x + y")
+    assert result.exit_code == 2 and f"{bad}, line {line}: the program of graph 'main' does not parse" in result.stderr
+    result = invoke("lesson", "check", str(tmp_path / "missing.toml"))
+    assert result.exit_code == 2 and "cannot read" in result.stderr
