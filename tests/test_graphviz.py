@@ -187,3 +187,12 @@ def test_every_gate_draws(gate: str) -> None:
 def escape_svg(text: str) -> bytes:
     """Text as Graphviz writes it into SVG (with - and | as character references)."""
     return ">".encode() + text.replace("-", "&#45;").replace("|", "&#124;").encode() + b"<"
+
+
+def test_auto_prefers_system_dot_then_graphviz_pure(monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = {"dot": "/usr/bin/dot", "graphviz-pure": "/venv/bin/graphviz-pure"}
+    monkeypatch.setattr(gv.shutil, "which", lambda name, path=None: installed.get(name))
+    assert gv.find("auto") == ("dot", "/usr/bin/dot")
+    assert gv.find("graphviz-pure") == ("graphviz-pure", "/venv/bin/graphviz-pure")
+    del installed["dot"]
+    assert gv.find("auto") == ("graphviz-pure", "/venv/bin/graphviz-pure")
