@@ -113,6 +113,12 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
     `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
     shows every value and gradient (the answer key); `whole` draws a big graph whole instead
     of the step's neighbourhood; `notes` replace the caption's equation.
+
+    Examples:
+        >>> from backprop_tutor.trace import trace
+        >>> dot = to_dot(trace("(x+y)*z", {"x": -2, "y": 5, "z": -4}), 0)
+        >>> '"n1" [id="n1", class="gate current"' in dot, "n1 = x + y = (-2) + 5 = 3" in dot
+        (True, True)
     """
     th, state = THEMES[theme], known(t, len(t.steps) - 1 if final else index)
     s, g = t.steps[index], t.graph

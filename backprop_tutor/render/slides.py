@@ -92,7 +92,12 @@ def write_tex(t: "Trace", path: Path, steps: Sequence[int], images: bool) -> Non
 
 
 def parse_steps(text: str | None, count: int) -> list[int]:
-    """'1-8,21' -> 0-based step indices [0..7, 20]; None or '' -> every step."""
+    """'1-8,21' -> 0-based step indices [0..7, 20]; None or '' -> every step.
+
+    Examples:
+        >>> parse_steps("2-4,1", 21), len(parse_steps(None, 21))
+        ([0, 1, 2, 3], 21)
+    """
     if not text:
         return list(range(count))
     chosen: set[int] = set()
