@@ -210,11 +210,14 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         eq.append("   (the output's gradient with respect to itself: where backprop starts)", "dim")
         return eq
     node, wrt, sym = name(t, step.node), name(t, step.wrt), t.symbolic
-    local = _plain(sym.local(step.node, step.arg))
-    up_expr = sym.grad(step.node) if step.node != t.output else 1
     import sympy as sp
 
-    up = _plain(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 8 else f"∂{out}/∂{node}"
+    def factor(e: Any) -> str:  # a sum inside a product needs brackets: (z1 + z2) · z2
+        return f"({_plain(e)})" if isinstance(e, sp.Add) else _plain(e)
+
+    local = factor(sym.local(step.node, step.arg))
+    up_expr = sym.grad(step.node) if step.node != t.output else 1
+    up = factor(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 8 else f"∂{out}/∂{node}"
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
     eq.append(f"{lhs} = ∂{out}/∂{node} · ∂{node}/∂{wrt} = {up} · {local} = "
