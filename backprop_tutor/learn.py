@@ -104,6 +104,9 @@ def curves(functions: list[str], points: list[Any]) -> list[Curve]:
     out = []
     for text in functions:
         g = build_graph(text)
+        others = [n for n in g.graph["inputs"] if n != "x"]
+        if others:
+            raise TutorError(f"{text!r} uses {', '.join(map(repr, others))}; a function here may only use x")
         values, slopes = [], []
         for x in xs:
             try:

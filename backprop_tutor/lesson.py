@@ -34,7 +34,7 @@ KINDS: dict[str, dict[str, str]] = {
     "quiz": {"ask": '"value", "grad" or "local"', "node": _TEXT, "wrt": _TEXT, "prompt": _TEXT,
              "answer": "a formula string", "tolerance": _NUM},
     "update": {"lr": _NUM, "params": _NAMES, "optimizer": 'a list of "sgd", "momentum", "adam"',
-               "iterations": "a whole number", "every": "a whole number", "momentum": _NUM,
+               "iterations": "a whole number from 1 to 10000", "every": "a whole number from 1 to 10000", "momentum": _NUM,
                "beta1": _NUM, "beta2": _NUM, "save_as": _TEXT},
     "compare": {"graphs": _NAMES, "rows": _NAMES, "show": '"value", "grad" or "both"',
                 "functions": "a list of expressions in x", "points": "a list of numbers"},
@@ -44,6 +44,8 @@ REQUIRED = {"quiz": ("ask", "node"), "update": ("lr", "params"), "matrix": ("mat
 CHOICES = {"show": {"none", "graph", "forward", "all", "value", "grad", "both"},
            "ask": {"value", "grad", "local"}, "granularity": {"gates", "primitives"}}
 OPTIMIZERS = ("sgd", "momentum", "adam")
+MAX_ITERATIONS = 10_000     # update steps run at load time: keep them bounded
+MAX_BYTES = 1_000_000       # a lesson file is text; a larger one is refused
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def _type_ok(key: str, value: Any) -> bool:
     if key in ("lr", "tolerance", "momentum", "beta1", "beta2"):
         return number
     if key in ("iterations", "every"):
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ITERATIONS
     if key in ("nodes", "params", "graphs", "rows", "functions"):
         return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
     if key == "points":
@@ -240,9 +242,12 @@ def loads(text: str, path: str = "<lesson>") -> Lesson:
 def load(path: str | Path) -> Lesson:
     """Read and validate one lesson file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(MAX_BYTES + 1)
     except (OSError, UnicodeDecodeError) as err:
         raise LessonError(f"cannot read {str(path)!r}: {getattr(err, 'strerror', None) or err}") from None
+    if len(text) > MAX_BYTES:
+        raise LessonError(f"{path}: the file is larger than {MAX_BYTES:,} characters; a lesson is far smaller")
     return loads(text, str(path))
 
 

@@ -182,8 +182,8 @@ def _compare(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) ->
         try:
             return [Screen("compare", "", curves=curves(step.get("functions"), step.get("points")))]
         except TutorError as err:
-            raise lesson.error(step, "functions", f"a function does not parse: {str(err).splitlines()[0]}",
-                               "expressions in x") from None
+            raise lesson.error(step, "functions", f"a function cannot be used: {str(err).splitlines()[0]}",
+                               "expressions in x, e.g. \"tanh(x)\"") from None
     names = step.get("graphs")
     for name in names:
         if name not in traces:

@@ -123,3 +123,25 @@ def test_loading_lessons_does_not_import_sympy() -> None:
             "[build(load(p)) for p in builtin()]\nprint('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_documented_example_is_a_valid_lesson() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "lessons" / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    screens = build(loads(example, "README.md"))
+    kinds = [s.kind for s in screens]
+    assert kinds[0] == "narrative" and kinds[-1] == "end"
+    assert {"forward", "backward", "quiz", "update", "compare", "matrix"} <= set(kinds)
+
+
+def test_compare_functions_may_only_use_x() -> None:
+    text = 'id = "c"\ntitle = "C"\n\n[[steps]]\nkind = "compare"\nfunctions = ["tanh(x)", "leaky_relu(x, a)"]\npoints = [0]\n'
+    msg = error(text)
+    assert msg.startswith("my.toml, line 6: a function cannot be used: 'leaky_relu(x, a)' uses 'a'")
+
+
+def test_update_iterations_are_bounded() -> None:
+    msg = error(GOOD + '\n[[steps]]\nkind = "update"\nlr = 0.1\nparams = ["x"]\niterations = 100000000\n')
+    assert msg.startswith("my.toml, line 22: iterations is 100000000; expected a whole number from 1 to 10000")
