@@ -63,8 +63,8 @@ def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto",
            done: Callable[[int], None] | None = None) -> list[dict[str, bytes]]:
     """Lay out and draw every DOT source in each format: [{format: bytes}] in the order given."""
     name, path = find(engine)
-    if "pdf" in formats and name == "graphviz-pure":
-        raise TutorError("graphviz-pure cannot write PDF; render PNG and build the PDF from it")
+    if "pdf" in formats and name == "graphviz-pure":  # our own bug: callers check first
+        raise AssertionError("graphviz-pure cannot write PDF")
     jobs = jobs or min(os.cpu_count() or 1, max(1, len(sources) // BATCH))
     with tempfile.TemporaryDirectory(prefix="tutor-slides-") as tmp:
         files = [Path(tmp, f"s{i:05d}.gv") for i in range(len(sources))]

@@ -1,7 +1,8 @@
 """A deck: every step of a Trace as numbered slides, in the formats a lecture uses.
 
 svg, png: one file per step (step-01-forward.svg ...), same layout on every slide.
-pdf: one multi-page PDF (built from the PNGs with Pillow: graphviz-pure has no PDF writer).
+pdf: one multi-page PDF: vector pages from system dot, merged with pypdf; with graphviz-pure
+     (no PDF writer) built from the PNGs with Pillow.
 html: one self-contained file (deck_html.py).  gif: the backward pass as an animation.
 tex: every step's equation as LaTeX, one Beamer frame per step.  handout: worksheet + key (handout.py).
 """
@@ -53,7 +54,19 @@ def write_pdf(pngs: Sequence[bytes], path: Path) -> None:
     """One page per PNG, with fixed dates so that the same deck gives the same file."""
     pages = _frames(pngs)
     pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=gv.PNG_DPI,
-                  creationDate=EPOCH, modDate=EPOCH)
+                  creationDate=EPOCH, modDate=EPOCH, quality=95)  # Pillow writes RGB as JPEG: keep text crisp
+
+
+def merge_pdf(pdfs: Sequence[bytes], path: Path) -> None:
+    """One vector page per slide (system dot's -Tpdf), merged with pypdf; no dates, same bytes."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata({"/Producer": "backprop_tutor slides", "/Title": "backprop deck"})
+    with open(path, "wb") as fh:
+        writer.write(fh)
 
 
 def write_gif(t: "Trace", pngs: dict[int, bytes], path: Path) -> None:
@@ -124,8 +137,9 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
         raise TutorError(f"this walkthrough has {len(chosen):,} steps; a deck of more than {MAX_SLIDES} slides "
                          f"is not a lecture: choose some with --steps (e.g. --steps 1-20), or a smaller graph")
     out.mkdir(parents=True, exist_ok=True)
+    vector = "pdf" in formats and gv.find(engine)[0] == "dot"  # graphviz-pure has no PDF writer
     need = [f for f in ("svg", "png") if f in formats or (f == "svg" and "html" in formats) or
-            (f == "png" and {"pdf", "gif"} & set(formats))]
+            (f == "png" and ("gif" in formats or ("pdf" in formats and not vector)))] + (["pdf"] if vector else [])
     total, drawn = len(chosen) * len(need), 0
 
     def tick(k: int) -> None:
@@ -144,7 +158,10 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
                 written[-1].write_bytes(img[fmt])
     if "pdf" in formats:
         written.append(out / "deck.pdf")
-        write_pdf([img["png"] for img in images.values()], written[-1])
+        if vector:
+            merge_pdf([img["pdf"] for img in images.values()], written[-1])
+        else:
+            write_pdf([img["png"] for img in images.values()], written[-1])
     if "gif" in formats:
         written.append(out / "backward.gif")
         write_gif(t, {i: img["png"] for i, img in images.items()}, written[-1])
