@@ -143,3 +143,16 @@ def test_a_lesson_id_draws_the_lessons_graph(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     last = sorted(tmp_path.glob("*.svg"))[-1].read_text()
     assert ">0.73<" in last and ">&#45;0.20<" in last  # f and ∂f/∂w0 of the cs231n example
+
+
+@pytest.mark.skipif("dot" not in ENGINES, reason="system Graphviz (dot) is not installed")
+def test_pdf_from_dot_is_vector_and_the_same_every_run(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    for name in ("a", "b"):
+        args = ("slides", NEURON, "--at", AT_TEXT, "--expand", "--out", str(tmp_path / name), "--format", "pdf",
+                "--engine", "dot", "--steps", "20-21")
+        assert run(*args).exit_code == 0
+    assert (tmp_path / "a" / "deck.pdf").read_bytes() == (tmp_path / "b" / "deck.pdf").read_bytes()
+    text = PdfReader(tmp_path / "a" / "deck.pdf").pages[1].extract_text()
+    assert "∂f/∂x0 = ∂f/∂n1 · ∂n1/∂x0 = 0.20 · w0 = 0.20 · 2 = 0.39" in text
