@@ -60,10 +60,15 @@ class Context:
             if self.trace.graph.nodes[self.tape.nodes[i]]["kind"] != "const":
                 yield k, pos
 
+    def name(self, slot: int) -> str:
+        """A node as the student knows it: the output by its name (f), others by id."""
+        node = self.tape.nodes[slot]
+        return self.trace.output_name if node == self.trace.output else node
+
     def label(self, k: int, pos: int) -> str:
-        """'f → q': the gate sending and the node receiving."""
+        """'on the edge f → q': the gate sending and the node receiving."""
         _, _, o, a, b = self.tape.ops[k]
-        return f"{self.tape.nodes[o]} → {self.tape.nodes[(a, b)[pos]]}"
+        return f"on the edge {self.name(o)} → {self.name((a, b)[pos])}"
 
 
 def _every_edge(skip: dict[str, int] | None = None, data: tuple = (None,),
@@ -87,7 +92,7 @@ def _gates(names: set[str], arg: dict[str, int] | None = None,
             if gate in names and when(c, k):
                 edges = [e for e in c.edges(k) if arg is None or e[1] == arg[gate]]
                 if edges:
-                    yield Site(frozenset(edges), None, f"at {c.tape.nodes[c.tape.ops[k][2]]} ({gate})")
+                    yield Site(frozenset(edges), None, f"at the {gate} gate {c.name(c.tape.ops[k][2])}")
     return where
 
 
@@ -106,7 +111,7 @@ def _fanout(c: Context) -> Iterator[Site]:
             leaving.setdefault((op[3], op[4])[e[1]], []).append(e)
     for i, edges in leaving.items():
         for kept in edges if len(edges) > 1 else ():
-            yield Site(frozenset(edges) - {kept}, None, f"{c.tape.nodes[i]} kept only {c.label(*kept)}")
+            yield Site(frozenset(edges) - {kept}, None, f"{c.name(i)} kept only the branch {c.label(*kept)[12:]}")
 
 
 def _negative_relu(c: Context, k: int) -> bool:

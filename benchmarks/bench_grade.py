@@ -58,9 +58,28 @@ def main() -> None:
                        env=os.environ | {"NO_COLOR": "1"})
         elapsed = time.perf_counter() - start
         rows = out.read_text().count("\n") - 1
-    print(f"graded {rows:,} submissions in {elapsed:.2f} s with {args.workers} workers "
+        single = naive(folder)
+    print(f"tutor grade: {rows:,} submissions in {elapsed:.2f} s with {args.workers} workers "
           f"({1e3 * elapsed / max(rows, 1):.3f} ms each; target: {args.n:,} in 10 s)")
+    print(f"peer (a plain loop of load + check_answers in one process): {single:.2f} s "
+          f"-> tutor grade is {single / elapsed:.2f}x its speed")
     sys.exit(0 if rows == args.n else 1)
+
+
+def naive(folder: Path) -> float:
+    """What an autograder script would do: one process, one submission after another."""
+    from backprop_tutor.check import check_answers
+    from backprop_tutor.errors import HomeworkError
+    from backprop_tutor.homework import load
+
+    key = load(KEY)
+    start = time.perf_counter()
+    for path in sorted(folder.iterdir()):
+        try:
+            check_answers(key.problem, load(path).answers, points=key.points, expected=list(key.points))
+        except HomeworkError:
+            pass
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

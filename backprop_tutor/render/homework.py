@@ -33,12 +33,16 @@ def where_text(step: dict[str, Any] | None, out: str, answer_node: str) -> str:
         return f"{'already ' if step['node'] != answer_node else ''}wrong at {step['node']} = {step['gate']}({ins}) " \
                f"= {step['expected_text']}{given}"
     terms = " + ".join(
-        f"{t['upstream_text']} × {t['local_text']}"
+        f"{t['upstream_text']} × {_paren(t['local_text'])}"
         + (f" [∂{t['from']}/∂{step['node']} = {t['local_formula']}]" if t.get("local_formula") not in
            (None, t["local_text"]) else "") for t in step["terms"]) or "1 (the seed)"
     first = "already wrong at " if step["node"] != answer_node else ""
     fan = f" (sum of {len(step['terms'])} branches)" if len(step["terms"]) > 1 else ""
     return f"{first}∂{out}/∂{step['node']} = upstream × local = {terms} = {step['expected_text']}{fan}{given}"
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
 
 
 def check_table(result: dict[str, Any], title: str = "") -> Table:
