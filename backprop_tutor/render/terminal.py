@@ -149,8 +149,10 @@ class GraphDrawing:
                 continue
             (ra, ca), (rb, cb) = at[a], at[b]
             style = (GRAD if self.step.phase == "backward" else VALUE) + " bold" if (a, b, arg) in hot else "dim"
-            exit_c, entry_r = ca + sizes[a], rb + 1 + min(arg, 1)
-            mid = max(cb - 2 - arg, exit_c + 1)
+            drawn_args = [k for k, i in enumerate(g.nodes[b]["inputs"]) if not g.nodes[i].get("folded")]
+            slot = drawn_args.index(arg) if arg in drawn_args else 0  # a folded constant takes no row
+            exit_c, entry_r = ca + sizes[a], rb + 1 + min(slot, 1)
+            mid = max(cb - 2 - slot, exit_c + 1)
             canvas.hline(ra + 1, exit_c, mid, style)
             canvas.vline(mid, ra + 1, entry_r, style)
             canvas.hline(entry_r, mid, cb - 1, style)
@@ -220,12 +222,13 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     up = factor(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 8 else f"∂{out}/∂{node}"
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
-    eq.append(f"{lhs} = ∂{out}/∂{node} · ∂{node}/∂{wrt} = {up} · {local} = "
-              f"{_apply('mul', [fmt(step.upstream), fmt(step.local)], neg)} = ")
+    symbols, numbers = f"{up} · {local}", _apply("mul", [fmt(step.upstream), fmt(step.local)], neg)
+    eq.append(f"{lhs} = ∂{out}/∂{node} · ∂{node}/∂{wrt} = {symbols} = " +
+              (f"{numbers} = " if numbers != symbols else ""))
     eq.append(fmt(step.value), GRAD + " bold")
     if step.branches and step.branches > 1:
         parts = [s.value for s in steps if s.phase == "backward" and s.wrt == step.wrt][: step.branch]
-        eq.append(f"\n{wrt} feeds {step.branches} gates (a fan-out): this is branch {step.branch} of "
+        eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
                   f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
         eq.append(" + ".join(fmt(p) for p in parts) + (" + …" if step.branch < step.branches else ""))
         eq.append(" = ")
