@@ -35,9 +35,9 @@ def test_forward_and_backward_equations() -> None:
 def test_fan_out_shows_the_branch_sum() -> None:
     t = trace("h1 = z1 * z2; h2 = z1 + z2; p = h1 * h2", {"z1": 2, "z2": 3})
     first, last = [s for s in t.steps if s.phase == "backward" and s.wrt == "z1"]
-    assert "z1 is used 2 times (a fan-out): this is branch 1 of 2" in text(equation(t, first, t.steps))
-    assert text(equation(t, first, t.steps)).endswith("= 6 + … = 6 so far")
-    shown = text(equation(t, last, t.steps))
+    assert "z1 is used 2 times (a fan-out): this is branch 1 of 2" in text(equation(t, first, t.steps), 160)
+    assert text(equation(t, first, t.steps), 160).endswith("= 6 + … = 6 so far")
+    shown = text(equation(t, last, t.steps), 160)
     assert "branch 2 of 2" in shown and shown.endswith("∂p/∂z1 = 6 + 15 = 21")
 
 
