@@ -27,8 +27,12 @@ def test_forward_and_backward_equations() -> None:
     assert text(equation(T, fwd[0])) == "q = x + y = -2 + 5 = 3"
     assert text(equation(T, fwd[1])) == "f = q · z = 3 · (-4) = -12"
     back = {s.wrt: s for s in T.steps if s.phase == "backward"}
-    assert text(equation(T, back["x"])) == "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4"
-    assert text(equation(T, back["z"])) == "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 · q = 1 · 3 = 3"
+    assert text(equation(T, back["x"])).splitlines() == [
+        "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4",
+        "(an add gate distributes: every input gets the upstream gradient unchanged)"]
+    assert text(equation(T, back["z"])).splitlines() == [
+        "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 · q = 1 · 3 = 3",
+        "(a multiply gate swaps: each input gets the upstream gradient times the other input)"]
     assert text(equation(T, back[None])).startswith("∂f/∂f = 1")
 
 

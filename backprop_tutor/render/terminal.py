@@ -191,6 +191,31 @@ def _apply(gate: str, args: list[str], negs: list[bool]) -> str:
     return f"{row.symbol if gate == 'sigmoid' else gate}({', '.join(args)})"
 
 
+# What each gate does to the gradient, in the lecture's words (shown under a backward step).
+PATTERNS = {
+    "add": "an add gate distributes: every input gets the upstream gradient unchanged",
+    "sub": "a subtract gate passes the upstream gradient to its first input and minus it to its second",
+    "mul": "a multiply gate swaps: each input gets the upstream gradient times the other input",
+    "div": "a/b: ∂/∂a = 1/b and ∂/∂b = -a/b²",
+    "pow": "a^b: ∂/∂a = b·a^(b-1)",
+    "neg": "negation flips the sign of the gradient",
+    "exp": "exp is its own derivative: the local gradient is the gate's output e^x",
+    "log": "log: the local gradient is 1/x",
+    "sqrt": "√x: the local gradient is 1/(2√x)",
+    "sin": "sin: the local gradient is cos x",
+    "cos": "cos: the local gradient is -sin x",
+    "tanh": "tanh: the local gradient 1 - tanh² comes from the gate's own output",
+    "sigmoid": "σ: the local gradient (1 - σ)σ comes from the gate's own output, and is at most 1/4",
+    "relu": "ReLU passes the gradient where its input is positive and blocks it elsewhere",
+    "leaky_relu": "leaky ReLU: slope 1 for a positive input, the small slope a otherwise (and x flows into a)",
+    "elu": "ELU: slope 1 for a positive input, a·e^x otherwise",
+    "softplus": "softplus: the local gradient is σ(x)",
+    "abs": "|x|: the local gradient is the sign of x",
+    "max": "a max gate routes: the whole gradient goes to the larger input, the other gets 0",
+    "min": "a min gate routes: the whole gradient goes to the smaller input, the other gets 0",
+}
+
+
 def _plain(expr: Any) -> str:
     return str(expr).replace("**", "^").replace("*", "·")
 
@@ -226,6 +251,9 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     eq.append(f"{lhs} = ∂{out}/∂{node} · ∂{node}/∂{wrt} = {symbols} = " +
               (f"{numbers} = " if numbers != symbols else ""))
     eq.append(fmt(step.value), GRAD + " bold")
+    pattern = PATTERNS.get(t.graph.nodes[step.node]["gate"])
+    if pattern:
+        eq.append(f"\n({pattern})", "dim")
     if step.branches and step.branches > 1:
         parts = [s.value for s in steps if s.phase == "backward" and s.wrt == step.wrt][: step.branch]
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
