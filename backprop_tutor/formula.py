@@ -51,6 +51,23 @@ def read_formula(text: str, names: Collection[str]) -> Expr:
     return expr
 
 
+def tame(expr: Expr, degree: int = 64) -> bool:
+    """True when SymPy may expand the formula: constant powers nested in it multiply to at most `degree`."""
+    stack = [(expr, 1)]
+    while stack:
+        e, mult = stack.pop()
+        if e.kind == "num" and len(e.value) > 30:
+            return False
+        if e.kind == "gate" and e.value == "pow" and e.args[1].kind == "num":
+            mult *= max(1, abs(int(number(e.args[1].value))))
+            if mult > degree:
+                return False
+            stack.append((e.args[0], mult))
+            continue
+        stack.extend((a, mult) for a in e.args)
+    return True
+
+
 def names_in(expr: Expr) -> set[str]:
     """The variable names a formula uses."""
     found, stack = set(), [expr]

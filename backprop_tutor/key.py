@@ -18,8 +18,7 @@ from typing import Any
 
 from .diagnose import WORDS, Mistakes
 from .errors import HomeworkError, ParseError, TutorError
-from .fmt import fmt
-from .formula import evaluate, names_in, sympy_zero
+from .formula import evaluate, names_in, sympy_zero, tame
 from .homework import Problem, problem_from
 from .trace import Number, trace, walk
 
@@ -150,7 +149,7 @@ class Key:
 
         sym, proven = self.trace.symbolic, None
         expected = self._expected_sym(target)
-        if expected is not None:
+        if expected is not None and tame(expr):  # SymPy would expand (x + y)^100000: numbers decide instead
             used = [self.alias.get(n, n) for n in names_in(expr) if n in self.names]
             symbols = sym.symbols | {a: sym.symbols[n] for a, n in self.alias.items()}
             given = to_sympy(expr, symbols).xreplace({sym.symbols[n]: sym.value(n) for n in used})
@@ -200,61 +199,11 @@ class Key:
         """The mistake in plain words."""
         return WORDS[code]
 
-    @functools.cache  # noqa: B019 - one Key per problem, kept by the cache anyway
-    def _after(self, node: str) -> frozenset[str]:
-        import networkx as nx
-
-        return frozenset({node} | nx.descendants(self.trace.graph, node))
-
-    @functools.cache  # noqa: B019
-    def _before(self, node: str) -> frozenset[str]:
-        import networkx as nx
-
-        return frozenset({node} | nx.ancestors(self.trace.graph, node))
-
     def first_wrong(self, target: Target, wrong: Mapping[tuple[str, str], dict], formulas: bool = True) -> dict | None:
         """The first step along the pass where the student's own given numbers disagree."""
-        if target.kind == "update":
-            if ("grad", target.node) in wrong:
-                return self.first_wrong(Target("", "grad", target.node, 0), wrong, formulas)
-            t, p = self.trace, target.node
-            return {"phase": "update", "node": p, "given": wrong.get(("update", p), {}).get("given_value"),
-                    "expected": float(target.expected), "expected_text": fmt(target.expected),
-                    "value": float(t.values[p]), "value_text": fmt(t.number(p)), "lr": float(self.lr),
-                    "lr_text": fmt(self.lr), "grad": float(t.grads[p]), "grad_text": fmt(t.number(p, "grad"))}
-        if target.kind == "grad":
-            nodes = [n for kind, n in wrong if kind == "grad" and n in self._after(target.node)]
-            order = lambda n: self.into[n][-1] if n in self.into else self.seed_at  # noqa: E731
-            node = min(nodes, key=order, default=None)
-            return None if node is None else self._backward(node, wrong[("grad", node)]["given_value"], formulas)
-        nodes = [n for kind, n in wrong if kind == "value" and n in self._before(target.node)]
-        node = min(nodes, key=lambda n: self.forward_at.get(n, -1), default=None)
-        return None if node is None else self._forward(node, wrong[("value", node)]["given_value"])
+        from .wrong_step import first_wrong
 
-    def _backward(self, node: str, given: float, formulas: bool) -> dict:
-        t = self.trace
-        terms = []
-        for i in self.into.get(node, []):
-            s = t.steps[i]
-            terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
-                          "local": float(s.local), "local_text": fmt(s.local),
-                          "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas else None,
-                          "value": float(s.value), "value_text": fmt(s.value)})
-        right = t.number(node, "grad")
-        return {"phase": "backward", "step": (self.into[node][-1] if terms else self.seed_at) + 1, "node": node,
-                "given": given, "expected": float(right), "expected_text": fmt(right),
-                "upstream": terms[0]["upstream"] if terms else None, "local": terms[0]["local"] if terms else None,
-                "terms": terms}
-
-    def _forward(self, node: str, given: float) -> dict:
-        t = self.trace
-        attrs = t.graph.nodes[node]
-        right = t.number(node)
-        return {"phase": "forward" if node in self.forward_at else "input",
-                "step": self.forward_at[node] + 1 if node in self.forward_at else None, "node": node,
-                "given": given, "expected": float(right), "expected_text": fmt(right), "gate": attrs["label"],
-                "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(t.number(i))}
-                           for i in attrs["inputs"]]}
+        return first_wrong(self, target, wrong, formulas)
 
 
 def _exact(w: Number, lr: Fraction, g: Number) -> Number:

@@ -63,6 +63,12 @@ def test_a_formula_right_at_the_point_but_not_in_general_is_wrong() -> None:
     assert "not the same formula" in v["message"]
 
 
+def test_a_formula_sympy_would_expand_forever_is_decided_by_numbers() -> None:
+    # right at the point ((-2 + 5 - 4)^100000 = 1) but not in general; SymPy must not expand it
+    v = verdicts(SIMPLE, {"df/dx": "z + (x + y + z)^100000 - 1"})["df/dx"]
+    assert v["given_value"] == -4 and not v["correct"] and v["method"] == "numeric"
+
+
 def test_a_formula_wrong_at_the_point_is_diagnosed_by_its_value() -> None:
     v = verdicts(SIMPLE, {"df/dx": "-z"})["df/dx"]
     assert not v["correct"] and v["given_value"] == 4 and "sign-error" in v["diagnoses"]

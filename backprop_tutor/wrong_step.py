@@ -1,0 +1,80 @@
+"""Where a student's chain went wrong: the first step along the pass whose given number disagrees.
+
+A wrong ∂f/∂x may come from an earlier wrong ∂f/∂q the student also gave: the backward pass
+reaches q before x, so q's step is reported (fix that one first), with its correct upstream
+gradient and local derivative, one term per branch at a fan-out. A wrong value points at the
+first wrong forward step feeding it; a wrong update at the update (or at its wrong gradient).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .fmt import fmt
+
+if TYPE_CHECKING:
+    from .key import Key, Target
+
+
+def first_wrong(key: "Key", target: "Target", wrong: Mapping[tuple[str, str], dict], formulas: bool) -> dict | None:
+    """The first wrong step for `target`, given every wrong answer {(kind, node): verdict}."""
+    if target.kind == "update":
+        if ("grad", target.node) in wrong:
+            return first_wrong(key, type(target)("", "grad", target.node, 0), wrong, formulas)
+        t, p = key.trace, target.node
+        return {"phase": "update", "node": p, "given": wrong.get(("update", p), {}).get("given_value"),
+                "expected": float(target.expected), "expected_text": fmt(target.expected),
+                "value": float(t.values[p]), "value_text": fmt(t.number(p)), "lr": float(key.lr),
+                "lr_text": fmt(key.lr), "grad": float(t.grads[p]), "grad_text": fmt(t.number(p, "grad"))}
+    if target.kind == "grad":  # nodes between the answer's and the output: their gradients feed it
+        nodes = [n for kind, n in wrong if kind == "grad" and n in _after(key, target.node)]
+        node = min(nodes, key=lambda n: key.into[n][-1] if n in key.into else key.seed_at, default=None)
+        return None if node is None else _backward(key, node, wrong[("grad", node)]["given_value"], formulas)
+    nodes = [n for kind, n in wrong if kind == "value" and n in _before(key, target.node)]
+    node = min(nodes, key=lambda n: key.forward_at.get(n, -1), default=None)
+    return None if node is None else _forward(key, node, wrong[("value", node)]["given_value"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _after(key: "Key", node: str) -> frozenset[str]:
+    import networkx as nx
+
+    return frozenset({node} | nx.descendants(key.trace.graph, node))
+
+
+@functools.lru_cache(maxsize=1024)
+def _before(key: "Key", node: str) -> frozenset[str]:
+    import networkx as nx
+
+    return frozenset({node} | nx.ancestors(key.trace.graph, node))
+
+
+def _backward(key: "Key", node: str, given: float, formulas: bool) -> dict:
+    """The step completing ∂out/∂node: upstream × local per branch, and their sum."""
+    t = key.trace
+    terms = []
+    for i in key.into.get(node, []):
+        s = t.steps[i]
+        terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
+                      "local": float(s.local), "local_text": fmt(s.local),
+                      "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas else None,
+                      "value": float(s.value), "value_text": fmt(s.value)})
+    right = t.number(node, "grad")
+    return {"phase": "backward", "step": (key.into[node][-1] if terms else key.seed_at) + 1, "node": node,
+            "given": given, "expected": float(right), "expected_text": fmt(right),
+            "upstream": terms[0]["upstream"] if terms else None, "local": terms[0]["local"] if terms else None,
+            "terms": terms}
+
+
+def _forward(key: "Key", node: str, given: float) -> dict:
+    """The forward step computing `node`, with its inputs' values."""
+    t = key.trace
+    attrs = t.graph.nodes[node]
+    right = t.number(node)
+    return {"phase": "forward" if node in key.forward_at else "input",
+            "step": key.forward_at[node] + 1 if node in key.forward_at else None, "node": node,
+            "given": given, "expected": float(right), "expected_text": fmt(right), "gate": attrs["label"],
+            "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(t.number(i))}
+                       for i in attrs["inputs"]]}
