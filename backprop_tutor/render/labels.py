@@ -55,15 +55,15 @@ def font(text: str, color: str, size: int | None = None, italic: bool = False) -
 def wire_label(width: float, value: str, grad: str, th: Theme, blank: str | None, hot: bool) -> str:
     """A wire: the value above the line, the line (the edge's port), the gradient boxed below."""
     box = th.grad if grad else (th.fg if blank is not None else th.bg)
-    grad_text = font(grad, th.grad, italic=True) if grad else font(blank or "", th.muted, 12)
+    grad_text = font(grad, th.grad, SIZE, italic=True) if grad else font(blank or "", th.muted, 12)
     line = th.line if hot else th.fg
     return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
-            f'<tr><td fixedsize="true" width="{width:.0f}" height="24" valign="bottom">'
-            f'{font(value, th.value)}</td></tr>'
+            f'<tr><td fixedsize="true" width="{width:.0f}" height="26" valign="bottom">'
+            f'{font(value, th.value, SIZE)}</td></tr>'
             f'<tr><td port="m" fixedsize="true" width="{width:.0f}" height="2" border="0" '
             f'bgcolor="{line}"></td></tr>'
-            f'<tr><td fixedsize="true" width="{width:.0f}" height="38" valign="top"><table border="0" cellspacing="2" '
-            f'cellborder="1" cellpadding="1"><tr><td fixedsize="true" width="{width - 8:.0f}" height="24" '
+            f'<tr><td fixedsize="true" width="{width:.0f}" height="36" valign="top"><table border="0" cellspacing="2" '
+            f'cellborder="1" cellpadding="1"><tr><td fixedsize="true" width="{width - 8:.0f}" height="27" '
             f'color="{box}" style="rounded">{grad_text}</td></tr></table></td></tr></table>>')
 
 
