@@ -56,8 +56,7 @@ class Homework:
 
     def line(self, table: str, key: str = "") -> int | None:
         """The line of `key` in `[table]` (of the table itself for key ""), when it can be found."""
-        top = self.lines.get((key, "")) if not table else None   # a top-level key may be a [table]
-        return self.lines.get((table, key)) or top or self.lines.get((table, ""))
+        return self.lines.get((table, key)) or self.lines.get((table, ""))
 
     def at(self, table: str, key: str = "") -> str:
         """'hw.toml, line 7': where an error about `key` in `[table]` points."""
@@ -220,9 +219,9 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
         if m := _HEADER.match(line):
             table = m.group(1)
             found.setdefault((table, ""), number)
+            found.setdefault(("", table), number)   # a top-level name may be a [table]
         elif m := _KEY.match(line):
             key = m.group(1)
             key = key[1:-1] if key[0] in "\"'" else key
             found.setdefault((table, key), number)
-            found.setdefault(("", key) if table == "" else (table, ""), number)
     return found

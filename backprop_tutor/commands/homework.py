@@ -13,9 +13,9 @@ Json = Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON (
 
 
 def check(
-    file: Annotated[Path, typer.Argument(help="The homework file (TOML): [problem] and [answers].")],
-    key: Annotated[Path | None, typer.Option("--key", "-k", help="An answer key (TOML): its [problem], "
-                                             "[points] and [tolerance] are used.")] = None,
+    file: Annotated[Path, typer.Argument(help="The homework file (TOML): \\[problem] and \\[answers].")],
+    key: Annotated[Path | None, typer.Option("--key", "-k", help="An answer key (TOML): its \\[problem], "
+                                             "\\[points] and \\[tolerance] are used.")] = None,
     as_json: Json = False,
 ) -> None:
     """Check the answers in FILE: which are right, where a wrong one's chain went wrong, and why.
@@ -55,7 +55,7 @@ def check(
         console = Console()
         console.print(check_table(result))
         for note in notes:
-            console.print(note)
+            console.print(note, markup=False)
     if not result["correct"]:
         raise typer.Exit(1)
 
@@ -94,7 +94,7 @@ def grade(
     write_atomic(out, text, force)
     console = Console()
     console.print(summary_view(summary(rows)))
-    console.print(f"wrote {len(rows)} rows to {out}")
+    console.print(f"wrote {len(rows)} rows to {out}", markup=False)
 
 
 def register(app: typer.Typer, friendly: Callable) -> None:
