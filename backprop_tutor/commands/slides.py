@@ -11,18 +11,20 @@ import typer
 from . import _options as opt
 
 
-def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> Any:
-    """The Trace to draw: a lesson's main graph (by id or .toml path), else the expression's."""
+def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> tuple[Any, str]:
+    """The Trace to draw and the deck's heading: a lesson's main graph (by id or .toml path),
+    else the expression's."""
     from ..trace import trace
 
-    spec = _lesson_graph(ref) if ref is not None and file is None else None
-    if spec is not None:  # --at overrides the lesson's values; --expand adds to its granularity
-        return trace(spec.program, {**spec.at, **at}, expand=expand or spec.expand)
-    return trace(opt.program_text(ref, file), at, expand=expand)
+    found = _lesson(ref) if ref is not None and file is None else None
+    if found is not None:  # --at overrides the lesson's values; --expand adds to its granularity
+        spec = found.graphs.get("main") or next(iter(found.graphs.values()))
+        return trace(spec.program, {**spec.at, **at}, expand=expand or spec.expand), found.title
+    return trace(opt.program_text(ref, file), at, expand=expand), "Backprop"
 
 
-def _lesson_graph(ref: str) -> Any:
-    """The main graph of the lesson `ref` names (a built-in id, or a .toml file), else None."""
+def _lesson(ref: str) -> Any:
+    """The lesson `ref` names (a built-in id, or a .toml file) when it has a graph, else None."""
     from .. import lesson
 
     if not (ref.endswith(".toml") or ref in {lesson.lesson_id(p) for p in lesson.builtin()}):
@@ -32,7 +34,7 @@ def _lesson_graph(ref: str) -> Any:
         from ..errors import LessonError
 
         raise LessonError(f"lesson {found.id!r} has no program to draw; give an expression instead")
-    return found.graphs.get("main") or next(iter(found.graphs.values()))
+    return found
 
 
 def slides(
@@ -68,13 +70,13 @@ def slides(
     if theme not in THEMES:
         raise TutorError(f"unknown theme {theme!r}; choose light or dark")
     gv.find(engine)  # fail before any work when no engine is installed
-    t = _trace(expr, file, opt.values(at, at_file), expand)
+    t, heading = _trace(expr, file, opt.values(at, at_file), expand)
     chosen = parse_steps(steps, len(t.steps))
     err = Console(stderr=True)
     with Progress(TextColumn("drawing slides"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("slides", total=None)
-        written = build(t, out, kinds, theme, engine, steps=chosen,
+        written = build(t, out, kinds, theme, engine, steps=chosen, heading=heading,
                         progress=lambda done, total: bar.update(task, completed=done, total=total))
     typer.echo(f"wrote {len(written)} files for {len(chosen)} of {len(t.steps)} steps into {out}/")
     for path in written:

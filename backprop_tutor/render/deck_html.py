@@ -96,7 +96,8 @@ def _explain(t: "Trace", index: int) -> str:
     return text
 
 
-def write_html(t: "Trace", svgs: Mapping[int, bytes], path: Path, theme: str = "light") -> None:
+def write_html(t: "Trace", svgs: Mapping[int, bytes], path: Path, theme: str = "light",
+               heading: str = "Backprop") -> None:
     """Write the self-contained HTML deck of the slides `svgs` (0-based step index -> SVG)."""
     slides = []
     for k, (i, svg) in enumerate(svgs.items()):
@@ -108,7 +109,7 @@ def write_html(t: "Trace", svgs: Mapping[int, bytes], path: Path, theme: str = "
                       '<span class="g">gradient below it, boxed</span>.</p></aside></section>')
     page = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{escape(program_line(t))}</title>"
-            f"<style>{_css(theme)}</style></head>\n<body data-current=\"1\"><header><b>Backprop</b> "
+            f"<style>{_css(theme)}</style></head>\n<body data-current=\"1\"><header><b>{escape(heading)}</b> "
             f"<code>{escape(program_line(t))}</code><nav><button id=\"prev\" title=\"previous (←)\">←</button>"
             f"<span id=\"count\">1 / {len(svgs)}</span><button id=\"next\" title=\"next (→)\">→</button>"
             "</nav></header>\n<main>\n" + "\n".join(slides) + f"\n</main>\n<script>{_SCRIPT}</script></body></html>\n")

@@ -127,7 +127,8 @@ def parse_steps(text: str | None, count: int) -> list[int]:
 
 
 def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", engine: str = "auto",
-          progress: Callable[[int, int], None] | None = None, steps: Sequence[int] | None = None) -> list[Path]:
+          progress: Callable[[int, int], None] | None = None, steps: Sequence[int] | None = None,
+          heading: str = "Backprop") -> list[Path]:
     """Write the deck of `t` (or of the 0-based `steps` of it) into `out` in each format.
 
     Returns the files written; `progress(done, total)` is called as images are drawn.
@@ -172,7 +173,7 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
         from .deck_html import write_html
 
         written.append(out / "deck.html")
-        write_html(t, {i: img["svg"] for i, img in images.items()}, written[-1], theme)
+        write_html(t, {i: img["svg"] for i, img in images.items()}, written[-1], theme, heading)
     if "handout" in formats:
         from .handout import write_handout
 
