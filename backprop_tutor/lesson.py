@@ -253,10 +253,10 @@ def load(path: str | Path) -> Lesson:
 
 def builtin_dir() -> Path:
     """The folder of the lessons shipped with the package."""
-    try:
-        folder = Path(str(resources.files("backprop_tutor.lessons")))
-        if any(folder.glob("*.toml")):
-            return folder
+    try:  # a namespace package gives a MultiplexedPath: ask it for a file, not for its own str()
+        shipped = [p for p in resources.files("backprop_tutor.lessons").iterdir() if p.name.endswith(".toml")]
+        if shipped:
+            return Path(str(shipped[0])).parent
     except (ImportError, TypeError, OSError, ValueError):  # editable installs can map it oddly
         pass
     return Path(__file__).parent.parent / "lessons"

@@ -145,3 +145,15 @@ def test_compare_functions_may_only_use_x() -> None:
 def test_update_iterations_are_bounded() -> None:
     msg = error(GOOD + '\n[[steps]]\nkind = "update"\nlr = 0.1\nparams = ["x"]\niterations = 100000000\n')
     assert msg.startswith("my.toml, line 22: iterations is 100000000; expected a whole number from 1 to 10000")
+
+
+def test_shipped_lessons_are_found_in_an_installed_namespace_package(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """A non-editable install maps lessons/ to backprop_tutor/lessons, a namespace package."""
+    from importlib.resources.readers import MultiplexedPath
+
+    from backprop_tutor import lesson as module
+
+    (tmp_path / "01-only.toml").write_text(GOOD)
+    monkeypatch.setattr(module.resources, "files", lambda name: MultiplexedPath(str(tmp_path)))
+    assert module.builtin_dir() == tmp_path
+    assert [p.name for p in module.builtin()] == ["01-only.toml"]
