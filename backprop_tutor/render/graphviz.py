@@ -86,13 +86,27 @@ def wire_text(t: "Trace", w: Wire, state: Known) -> tuple[str, str]:
 
 
 @_per_trace
-def geometry(t: "Trace") -> tuple[dict[str, float], float, int]:
-    """Each wire's cell width (its widest text on any slide), the caption's width and lines: fixed per deck."""
+def _widths(t: "Trace") -> dict[str, float]:
+    """Each wire's cell width: its widest text on any slide (the final one holds them all)."""
     final = known(t, len(t.steps) - 1)
-    widths = {w.id: max(56.0, *(width(x) for x in wire_text(t, w, final))) for w in wires(t)}
+    return {w.id: max(56.0, *(width(x) for x in wire_text(t, w, final))) for w in wires(t)}
+
+
+@_per_trace
+def _caption_size(t: "Trace") -> tuple[float, int]:
+    """The caption's width and line count over every step: fixed per deck, so the layout is too."""
     eqs = [equation(t, i) for i in range(len(t.steps))]
     longest = max(width(line, SIZE + 2) for i, lines in enumerate(eqs) for line in [title(t, i), *lines])
-    return widths, max(longest, width(program_line(t), SIZE + 2)), max(map(len, eqs)) + (t.graph.number_of_nodes() > MAX_FULL)
+    return max(longest, width(program_line(t), SIZE + 2)), max(map(len, eqs))
+
+
+def geometry(t: "Trace", index: int, keep: set[str] | None) -> tuple[dict[str, float], float, int]:
+    """Cell widths and caption size: fixed per deck; a neighbourhood slide (its own layout anyway)
+    sizes its caption by its own step, so one slide of a huge graph costs one step's equation."""
+    if keep is None:
+        return _widths(t), *_caption_size(t)
+    lines = [title(t, index), *equation(t, index)]
+    return _widths(t), max(width(line, SIZE + 2) for line in lines), len(lines)
 
 
 def focus(t: "Trace", index: int, whole: bool = False) -> set[str] | None:
@@ -123,7 +137,7 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
     th, state = THEMES[theme], known(t, len(t.steps) - 1 if final else index)
     s, g = t.steps[index], t.graph
     keep = focus(t, index, whole)
-    widths, caption_w, caption_lines = geometry(t)
+    widths, caption_w, caption_lines = geometry(t, index, keep)
     hot = set() if final or blanks is not None else {s.node}
     hot_wire = None if not hot or s.phase == "forward" else \
         f"wire:{s.wrt}>{s.node}:{s.arg}" if s.wrt else f"wire:{s.node}>box"
