@@ -97,8 +97,14 @@ def score(screens: list[Screen]) -> tuple[int, int]:
 def print_all(screens: list[Screen], title: str, console: Console, start: int = 1) -> None:
     """Every screen from `start` on, in order; quizzes show their answers."""
     for i in range(start - 1, len(screens)):
-        console.print(ScreenView(screens[i], i + 1, len(screens), title, reveal=True))
-        console.print()
+        view = ScreenView(screens[i], i + 1, len(screens), title, reveal=True)
+        if console.is_terminal:
+            console.print(view)
+            console.print()
+            continue
+        with console.capture() as captured:  # plain text: no padding to the width, so files diff cleanly
+            console.print(view)
+        console.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n\n")
 
 
 PROMPT = "Your answer (Enter submits, empty skips, ? hint; ←/→ move, Esc quits): "

@@ -35,6 +35,7 @@ def test_run_all_prints_every_step_in_order() -> None:
     assert "Answer: -4 (= z)" in out
     assert "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4" in out
     assert "\x1b[" not in out  # plain text when piped
+    assert not any(line.endswith(" ") for line in out.splitlines())  # and no padding: files diff cleanly
 
 
 def test_run_without_a_tty_is_the_same_as_all_and_defaults_to_the_first_lesson() -> None:
