@@ -69,7 +69,7 @@ def build(lesson: Lesson) -> list[Screen]:
     screens: list[Screen] = []
     last = "main"
     for step in lesson.steps:
-        gname = step.get("graph", last if last in traces else next(iter(traces), None))
+        gname = step.get("graph", last if last in traces else None)
         if step.get("graph") and gname not in traces:
             raise lesson.error(step, "graph", f"graph is {gname!r}, which is not defined here",
                                "one of " + (", ".join(traces) or "(none: add program = ... or [graphs.NAME])"))
