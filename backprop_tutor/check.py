@@ -1,6 +1,6 @@
 """Learner answers vs a Trace: verdicts as plain data, for `tutor check`, `tutor grade` and autograders.
 
-A problem is traced once (`Key.of`, cached per problem); each answer names what it answers
+A problem is traced once (`key.prepare`, cached per problem); each answer names what it answers
 (`f`, `q`, `df/dq`, `new:w1`), is compared with the Trace's number within a relative and an
 absolute tolerance, or, given as a formula, by its value at the point and then by SymPy
 equivalence (numerically at random points where SymPy cannot decide). A wrong answer gets the
@@ -47,7 +47,7 @@ def check_answers(problem: Problem | Mapping[str, Any], answers: Mapping[str, An
     """
     key = prepare(problem)
     where = where or (lambda name: f"answer {name!r}")
-    tolerance = dict(tolerance or {})
+    tolerance = {name: _tolerance(t) for name, t in (tolerance or {}).items()}
     default_tol = {**DEFAULT_TOLERANCE, **tolerance.get("default", {})}
     names = list(dict.fromkeys([*(expected or ()), *answers]))
     required = set(expected) if expected is not None else set(answers)
@@ -70,6 +70,15 @@ def check_answers(problem: Problem | Mapping[str, Any], answers: Mapping[str, An
     score, most = sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
     return {"problem": key.problem.text, "output": key.trace.output_name, "value": float(key.trace.value),
             "correct": all(r["correct"] for r in rows), "score": score, "max_score": most, "answers": rows}
+
+
+def _tolerance(tol: Any) -> dict[str, float]:
+    """A tolerance as {rel, abs}: a bare number is an absolute tolerance (as in a key's [tolerance])."""
+    if isinstance(tol, int | float) and not isinstance(tol, bool):
+        return {"abs": float(tol), "rel": 0.0}
+    if not isinstance(tol, Mapping) or set(tol) - {"rel", "abs"}:
+        raise HomeworkError(f"a tolerance is a number or {{'rel': ..., 'abs': ...}}, not {tol!r}")
+    return {k: float(v) for k, v in tol.items()}
 
 
 def _read(key: Key, raw: Any) -> tuple[Any, Any, Any]:

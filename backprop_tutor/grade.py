@@ -2,8 +2,8 @@
 
 Submissions are checked in worker processes (both cores) with an address-space limit; each one
 runs under a time limit, so a hostile file costs its own row (score 0, the reason) and the batch
-goes on. A worker that dies anyway (killed, out of memory in C code) loses only its chunk, which
-is re-run one file at a time to find the culprit. The key's problem is traced once per worker.
+goes on. A worker that dies or hangs anyway (killed, stuck in C code) loses only its chunk, which
+is re-run in halves down to the one culprit file. The key's problem is traced once per worker.
 """
 
 from __future__ import annotations
@@ -59,9 +59,7 @@ def grade_file(path: str, job: Job) -> dict[str, Any]:
     from .check import check_answers
     from .formula import Timeout, time_limit
 
-    row: dict[str, Any] = {"file": os.path.basename(path), "student": Path(path).stem, "score": 0.0,
-                           "max_score": sum(job.points.get(n, 1.0) for n in job.expected),
-                           "points": {n: 0.0 for n in job.expected}, "diagnoses": {}, "error": "", "note": ""}
+    row = _failed(path, job, "")
     try:
         with time_limit(job.timeout):
             hw = load(path)
@@ -113,6 +111,7 @@ def _chunk(paths: Sequence[str], job: Job) -> list[dict[str, Any]]:
 
 
 def _failed(path: str, job: Job, why: str) -> dict[str, Any]:
+    """A row with no points (yet), and why."""
     return {"file": os.path.basename(path), "student": Path(path).stem, "score": 0.0,
             "max_score": sum(job.points.get(n, 1.0) for n in job.expected),
             "points": {n: 0.0 for n in job.expected}, "diagnoses": {}, "error": why, "note": ""}
