@@ -20,19 +20,23 @@ from .errors import TutorError
 
 
 def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Mean, median, spread, a ten-bin distribution of scores and the most common mistakes."""
+    """Mean, median, spread, a ten-bin distribution, how many got each answer, the most common mistakes."""
     scores = [r["score"] for r in rows]
     most = max((r["max_score"] for r in rows), default=0.0)
     bins = [0] * 10
     for s in scores:
         bins[min(9, int(10 * s / most)) if most else 0] += 1
     mistakes = Counter(code for r in rows for codes in r["diagnoses"].values() for code in codes)
+    graded = [r for r in rows if not r["error"]]
+    answers = list(dict.fromkeys(a for r in rows for a in r["points"]))
+    right = {a: sum(1 for r in graded if r["points"].get(a)) for a in answers}
     return {
         "submissions": len(rows), "failed": sum(1 for r in rows if r["error"]), "max_score": most,
         "mean": statistics.fmean(scores) if scores else 0.0, "median": statistics.median(scores) if scores else 0.0,
         "min": min(scores, default=0.0), "max": max(scores, default=0.0),
         "distribution": [{"from": most * i / 10, "to": most * (i + 1) / 10, "count": n} for i, n in enumerate(bins)],
         "mistakes": [{"code": code, "count": n} for code, n in mistakes.most_common()],
+        "answers": [{"name": a, "right": right[a], "graded": len(graded)} for a in answers],
     }
 
 

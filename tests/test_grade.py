@@ -88,6 +88,8 @@ def test_json_gradebook(tmp_path: Path) -> None:
     assert good["points"] == {"f": 1, "q": 1, "df/dq": 2, "df/dx": 2, "df/dy": 2, "df/dz": 2}
     assert data["summary"]["submissions"] == 9 and data["summary"]["failed"] == 5
     assert data["summary"]["mistakes"][0]["code"] == "sign-error"
+    per = {a["name"]: (a["right"], a["graded"]) for a in data["summary"]["answers"]}
+    assert per["f"] == (4, 4) and per["df/dx"] == (2, 4)     # good and deep-problem; wrong has +4
 
 
 def test_an_existing_gradebook_is_kept_unless_force(tmp_path: Path) -> None:

@@ -85,6 +85,14 @@ def summary_view(s: dict[str, Any]) -> Group:
     for b in s["distribution"]:
         dist.add_row(f"{b['from']:g}–{b['to']:g}", str(b["count"]), "█" * round(30 * b["count"] / top))
     parts: list[Any] = [stats, dist]
+    if s["answers"]:
+        per = Table(title="Per answer (gradable submissions)", title_justify="left")
+        for name, justify in (("answer", "left"), ("right", "right"), ("", "left")):
+            per.add_column(name, justify=justify)
+        for a in s["answers"]:
+            share = a["right"] / a["graded"] if a["graded"] else 0.0
+            per.add_row(Text(a["name"]), f"{a['right']}/{a['graded']}", "█" * round(30 * share))
+        parts.append(per)
     if s["mistakes"]:
         from ..diagnose import WORDS
 
