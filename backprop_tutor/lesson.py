@@ -36,7 +36,8 @@ KINDS: dict[str, dict[str, str]] = {
     "update": {"lr": _NUM, "params": _NAMES, "optimizer": 'a list of "sgd", "momentum", "adam"',
                "iterations": "a whole number from 1 to 10000", "every": "a whole number from 1 to 10000", "momentum": _NUM,
                "beta1": _NUM, "beta2": _NUM, "save_as": _TEXT},
-    "compare": {"graphs": _NAMES, "rows": _NAMES, "show": '"value", "grad" or "both"',
+    "compare": {"graphs": _NAMES, "labels": "a list of column names, one per graph", "rows": _NAMES,
+                "show": '"value", "grad" or "both"',
                 "functions": "a list of expressions in x", "points": "a list of numbers"},
     "matrix": {"matrices": "[[steps.matrices]] tables with label, cells, show"},
 }
@@ -114,7 +115,7 @@ def _type_ok(key: str, value: Any) -> bool:
         return number
     if key in ("iterations", "every"):
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ITERATIONS
-    if key in ("nodes", "params", "graphs", "rows", "functions"):
+    if key in ("nodes", "params", "graphs", "rows", "functions", "labels"):
         return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
     if key == "points":
         return isinstance(value, list) and bool(value) and all(isinstance(v, int | float) and not isinstance(v, bool)
@@ -188,6 +189,9 @@ def _step(i: int, table: Any, path: str, text: str) -> StepSpec:
     if kind == "compare" and not ({"graphs", "rows"} <= table.keys() or {"functions", "points"} <= table.keys()):
         raise _error(path, locate(text, (*where, "kind")), "this compare step names nothing to compare",
                      "graphs and rows, or functions and points")
+    if "labels" in table and len(table["labels"]) != len(table.get("graphs", [])):
+        raise _error(path, locate(text, (*where, "labels")), f"labels has {len(table['labels'])} names for "
+                     f"{len(table.get('graphs', []))} graphs", "one label per graph")
     lines = {key: locate(text, (*where, key)) for key in table}
     for j, m in enumerate(table.get("matrices", [])):
         mw = (*where, "matrices", j)

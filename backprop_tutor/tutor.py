@@ -192,7 +192,7 @@ def _compare(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) ->
     for name in names:
         for row in step.get("rows"):
             _node(lesson, step, "rows", traces[name], row)
-    return [Screen("compare", "", table={"graphs": names, "traces": [traces[n] for n in names],
+    return [Screen("compare", "", table={"graphs": step.get("labels", names), "traces": [traces[n] for n in names],
                                          "rows": step.get("rows"), "show": step.get("show", "both")})]
 
 

@@ -157,3 +157,8 @@ def test_shipped_lessons_are_found_in_an_installed_namespace_package(tmp_path, m
     monkeypatch.setattr(module.resources, "files", lambda name: MultiplexedPath(str(tmp_path)))
     assert module.builtin_dir() == tmp_path
     assert [p.name for p in module.builtin()] == ["01-only.toml"]
+
+
+def test_compare_labels_must_match_the_graphs() -> None:
+    text = GOOD + '\n[[steps]]\nkind = "compare"\ngraphs = ["main"]\nlabels = ["a", "b"]\nrows = ["f"]\n'
+    assert error(text).startswith("my.toml, line 21: labels has 2 names for 1 graphs; expected one label per graph")
