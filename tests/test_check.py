@@ -160,3 +160,10 @@ def test_cli_check_table_says_where_and_why(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["check", str(hw)], env={"COLUMNS": "200"})
     assert out.exit_code == 1
     assert "✗" in out.output and "sign-error" in out.output and "-4 × 1" in out.output
+
+
+def test_a_problem_nested_10000_deep_is_checked() -> None:
+    # -(-(...-(x)...)) ten thousand times is x again: f = 1 and df/dx = 1 at x = 1
+    problem = {"expression": "-(" * 10_000 + "x" + ")" * 10_000, "at": {"x": 1}}
+    v = verdicts(problem, {"f": 1, "df/dx": -1})
+    assert v["f"]["correct"] and not v["df/dx"]["correct"] and v["df/dx"]["diagnoses"] == []
