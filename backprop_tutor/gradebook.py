@@ -71,13 +71,19 @@ def refuse_overwrite(path: str | os.PathLike, force: bool) -> None:
     """TutorError when `path` exists and --force was not given (an earlier gradebook is kept)."""
     if os.path.exists(path) and not force:
         raise TutorError(f"{os.fspath(path)!r} exists; pass --force to replace it (or choose another --out)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise TutorError(f"cannot write {os.fspath(path)!r}: {folder!r} is not a writable directory")
 
 
 def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over: never a half-written file."""
     refuse_overwrite(path, force)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gradebook-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gradebook-", suffix=".tmp")
+    except OSError as err:
+        raise TutorError(f"cannot write {os.fspath(path)!r}: {err.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

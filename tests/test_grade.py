@@ -130,6 +130,8 @@ def test_bad_key_and_directory_are_one_line_errors(tmp_path: Path) -> None:
     assert out.exit_code == 2 and "line 5" in out.output and "'df/dw'" in out.output
     missing = runner.invoke(app, ["grade", str(tmp_path / "nope"), "--key", str(KEY), "--out", str(tmp_path / "g.csv")])
     assert missing.exit_code == 2 and "not a directory" in missing.output
+    nowhere = runner.invoke(app, ["grade", str(tmp_path), "--key", str(KEY), "--out", str(tmp_path / "no/g.csv")])
+    assert nowhere.exit_code == 2 and "not a writable directory" in nowhere.output
 
 
 def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: Path) -> None:
