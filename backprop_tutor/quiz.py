@@ -51,7 +51,7 @@ class Quiz:
         try:
             ok, shown = self._judge(answer)
         except TutorError as err:
-            return False, f"I cannot read {answer!r}: {str(err).splitlines()[0]}. Type a number such as -4 or a formula such as z."
+            return False, f"I cannot use {answer!r}: {str(err).splitlines()[0]}. Type a number such as -4 or a formula such as z."
         if ok:
             self.solved = True
             return True, f"Correct: {shown}."
@@ -81,8 +81,8 @@ class Quiz:
         tr = trace(program, {n: known[n] for n in used})
         got = tr.number(tr.output)
         close = abs(float(got) - float(self.expected)) <= self.tolerance * max(1.0, abs(float(self.expected)))
-        if used and self.formula:
-            return self._same_formula(expr), f"{answer} is {fmt(got)} here"
+        if used and self.formula:  # symbolic only when the numbers agree: simplify is the slow part
+            return close and self._same_formula(expr), f"{answer} is {fmt(got)} here"
         return close, (f"{answer} = {fmt(got)}" if used else fmt(got))
 
     def _same_formula(self, expr) -> bool:  # noqa: ANN001 - a parsed Expr

@@ -162,3 +162,55 @@ def test_shipped_lessons_are_found_in_an_installed_namespace_package(tmp_path, m
 def test_compare_labels_must_match_the_graphs() -> None:
     text = GOOD + '\n[[steps]]\nkind = "compare"\ngraphs = ["main"]\nlabels = ["a", "b"]\nrows = ["f"]\n'
     assert error(text).startswith("my.toml, line 21: labels has 2 names for 1 graphs; expected one label per graph")
+
+
+def quiz(ask: str = "grad", node: str = "q", formula: str | None = "z"):  # noqa: ANN201 - a Quiz
+    screens = build(loads(GOOD.replace('ask = "grad"', f'ask = "{ask}"').replace('node = "q"', f'node = "{node}"')
+                          .replace('answer = "z"', f'answer = "{formula}"' if formula else ""), "my.toml"))
+    return next(s.quiz for s in screens if s.quiz is not None)
+
+
+def test_quiz_numbers_within_tolerance() -> None:
+    q = quiz()
+    assert q.check("-4.001") == (True, "Correct: -4.001.") and q.solved is True
+    q = quiz()
+    ok, said = q.check("-4.2")
+    assert not ok and said.startswith("Not quite (-4.2). Hint: upstream times local: ∂f/∂q = ∂f/∂f · ∂f/∂q")
+    assert q.tries == 1 and q.solved is None
+
+
+def test_quiz_formulas_by_symbolic_equivalence() -> None:
+    q = quiz()
+    assert q.check("2*z/2") == (True, "Correct: 2*z/2 is -4 here.")
+    q = quiz()
+    ok, said = q.check("x - 2")  # -4 at this point, but not the formula z
+    assert not ok and said.startswith("Not quite (x - 2 is -4 here).")
+    q = quiz(formula=None)
+    assert q.check("x - 2")[0]  # without a formula answer, a formula counts by its value here
+
+
+def test_quiz_three_tries_then_the_answer() -> None:
+    q = quiz()
+    for wrong in ("1", "2"):
+        assert not q.check(wrong)[0]
+    ok, said = q.check("3")
+    assert not ok and said == "Not quite (3). The answer is -4 = z." and q.solved is False
+
+
+def test_quiz_unreadable_answers_use_no_try_and_are_never_evaluated() -> None:
+    q = quiz()
+    ok, said = q.check("__import__('os').system('true')")
+    assert not ok and said.startswith("I cannot use") and q.tries == 0
+    ok, said = q.check("k + 1")
+    assert not ok and "unknown name 'k'; you can use x, y, q, z, f" in said and q.tries == 0
+    assert "log" in q.check("log(-1)")[1] and q.tries == 0
+
+
+def test_quiz_value_and_local() -> None:
+    q = quiz("value", "f", None)
+    assert q.expected == -12 and "f" not in q.names() and q.check("q*z")[0]
+    text = GOOD.replace('ask = "grad"', 'ask = "local"').replace('node = "q"', 'node = "f"\nwrt = "z"')
+    local = next(s.quiz for s in build(loads(text, "my.toml")) if s.quiz is not None)
+    assert local.expected == 3
+    assert not local.check("z")[0] and local.check("q")[0]  # ∂(q·z)/∂z is q = 3, not z
+    assert "needs wrt" in error(text.replace('wrt = "z"\n', ""))
