@@ -209,7 +209,8 @@ def test_quiz_unreadable_answers_use_no_try_and_are_never_evaluated() -> None:
 def test_quiz_value_and_local() -> None:
     q = quiz("value", "f", None)
     assert q.expected == -12 and "f" not in q.names() and q.check("q*z")[0]
-    text = GOOD.replace('ask = "grad"', 'ask = "local"').replace('node = "q"', 'node = "f"\nwrt = "z"')
+    text = GOOD.replace('ask = "grad"', 'ask = "local"').replace('node = "q"', 'node = "f"\nwrt = "z"') \
+        .replace('answer = "z"', 'answer = "q"')
     local = next(s.quiz for s in build(loads(text, "my.toml")) if s.quiz is not None)
     assert local.expected == 3
     assert not local.check("z")[0] and local.check("q")[0]  # ∂(q·z)/∂z is q = 3, not z
