@@ -156,3 +156,18 @@ def test_pdf_from_dot_is_vector_and_the_same_every_run(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "deck.pdf").read_bytes() == (tmp_path / "b" / "deck.pdf").read_bytes()
     text = PdfReader(tmp_path / "a" / "deck.pdf").pages[1].extract_text()
     assert "∂f/∂x0 = ∂f/∂n1 · ∂n1/∂x0 = 0.20 · w0 = 0.20 · 2 = 0.39" in text
+
+
+def test_lesson_colon_graph_draws_that_graph(tmp_path: Path) -> None:
+    from backprop_tutor import lesson
+
+    if "sigmoid-neuron" not in {lesson.lesson_id(p) for p in lesson.builtin()}:
+        pytest.skip("the sigmoid-neuron lesson is not in this checkout")
+    found = lesson.find("sigmoid-neuron")
+    other = next((g for g in found.graphs if g != "main"), None)
+    if other is None:
+        pytest.skip("the lesson has one graph")
+    result = run("slides", f"sigmoid-neuron:{other}", "--out", str(tmp_path), "--format", "svg")
+    assert result.exit_code == 0, result.output
+    bad = run("slides", "sigmoid-neuron:nope", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and "has no graph 'nope'" in bad.output

@@ -12,34 +12,39 @@ from . import _options as opt
 
 
 def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> tuple[Any, str]:
-    """The Trace to draw and the deck's heading: a lesson's main graph (by id or .toml path),
-    else the expression's."""
+    """The Trace to draw and the deck's heading: a lesson's graph (`sigmoid-neuron`, a .toml file,
+    `sigmoid-neuron:sigma` for a graph other than its main one), else the expression's."""
     from ..trace import trace
 
     found = _lesson(ref) if ref is not None and file is None else None
-    if found is not None:  # --at overrides the lesson's values; --expand adds to its granularity
-        spec = found.graphs.get("main") or next(iter(found.graphs.values()))
-        return trace(spec.program, {**spec.at, **at}, expand=expand or spec.expand), found.title
-    return trace(opt.program_text(ref, file), at, expand=expand), "Backprop"
+    if found is None:
+        return trace(opt.program_text(ref, file), at, expand=expand), "Backprop"
+    lesson, graph = found  # --at overrides the lesson's values; --expand adds to its granularity
+    spec = lesson.graphs[graph]
+    return trace(spec.program, {**spec.at, **at}, expand=expand or spec.expand), lesson.title
 
 
-def _lesson(ref: str) -> Any:
-    """The lesson `ref` names (a built-in id, or a .toml file) when it has a graph, else None."""
+def _lesson(ref: str) -> tuple[Any, str] | None:
+    """(lesson, graph name) when `ref` names a lesson (a built-in id or a .toml file), else None."""
     from .. import lesson
+    from ..errors import LessonError
 
-    if not (ref.endswith(".toml") or ref in {lesson.lesson_id(p) for p in lesson.builtin()}):
-        return None  # an expression
-    found = lesson.find(ref)
+    base, colon, graph = ref.rpartition(":") if ":" in ref else (ref, "", "")
+    if not (base.endswith(".toml") or base in {lesson.lesson_id(p) for p in lesson.builtin()}):
+        return None  # an expression (the parser says what is wrong with it, if anything)
+    found = lesson.find(base)
     if not found.graphs:
-        from ..errors import LessonError
-
         raise LessonError(f"lesson {found.id!r} has no program to draw; give an expression instead")
-    return found
+    graph = graph or ("main" if "main" in found.graphs else next(iter(found.graphs)))
+    if graph not in found.graphs:
+        raise LessonError(f"lesson {found.id!r} has no graph {graph!r}; its graphs: {', '.join(found.graphs)}")
+    return found, graph
 
 
 def slides(
     expr: Annotated[str | None, typer.Argument(metavar="LESSON|EXPR", help="A lesson (id such as "
-                                                "sigmoid-neuron, or a .toml file) or an expression.")] = None,
+                                                "sigmoid-neuron, a .toml file; LESSON:GRAPH for another of its "
+                                                "graphs) or an expression.")] = None,
     at: opt.At = None,
     at_file: opt.AtFile = None,
     file: opt.File = None,
