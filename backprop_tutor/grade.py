@@ -153,7 +153,7 @@ def _run(chunks: list[list[str]], job: Job, workers: int, rows: dict,
          advance: Callable[[int], None]) -> list[list[str]]:
     """Grade chunks in a fresh pool; the chunks whose worker died or hung are returned."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["backprop_tutor.check"])
+    ctx.set_forkserver_preload(["backprop_tutor.check", "lark", "networkx"])  # workers fork with them loaded
     pool = cf.ProcessPoolExecutor(max(1, min(workers, len(chunks))), mp_context=ctx, initializer=_init,
                                   initargs=(job,))
     failed: list[list[str]] = []

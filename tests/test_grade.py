@@ -150,6 +150,23 @@ def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: 
     assert rows[1]["score"] == 10
 
 
+def test_too_little_memory_costs_rows_not_the_batch(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    import dataclasses
+
+    from backprop_tutor.grade import grade, job_from_key
+
+    paths = []
+    for i in range(3):
+        paths.append(str(tmp_path / f"s{i}.toml"))
+        Path(paths[-1]).write_text(GOOD.format(sid=f"s{i}"))
+    job = dataclasses.replace(job_from_key(KEY), memory_mb=40)   # too little: a worker fails or dies
+    rows = grade(paths, job, workers=2)
+    assert [r["file"] for r in rows] == ["s0.toml", "s1.toml", "s2.toml"]
+    for r in rows:
+        assert r["score"] == 0 and ("needed more than 40 MB" in r["error"] or "died or hung" in r["error"]), r
+    capfd.readouterr()   # a dying worker's traceback
+
+
 def test_time_limit_stops_a_long_computation() -> None:
     with pytest.raises(Timeout):
         with time_limit(0.2):
