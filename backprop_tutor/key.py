@@ -154,16 +154,20 @@ class Key:
         if expected is not None and tame(expr):  # SymPy would expand (x + y)^100000: numbers decide instead
             used = [self.alias.get(n, n) for n in names_in(expr) if n in self.names]
             symbols = sym.symbols | {a: sym.symbols[n] for a, n in self.alias.items()}
-            given = to_sympy(expr, symbols).xreplace({sym.symbols[n]: sym.value(n) for n in used})
-            proven = sympy_zero(given - expected)
-            if proven:
-                return True, "sympy", "the same formula (SymPy)"
+            try:
+                given = to_sympy(expr, symbols).xreplace({sym.symbols[n]: sym.value(n) for n in used})
+                proven = sympy_zero(given - expected)
+            except Exception:  # noqa: BLE001 - SymPy cannot build it: the numbers decide
+                proven = None
+            if proven is not None:
+                return (True, "sympy", "the same formula (SymPy)") if proven else \
+                    (False, "sympy", "right at this point, but not the same formula (they differ by a constant)")
         numeric = self._numeric(target, expr)
         if numeric is False:
             return False, "numeric", "right at this point, but not the same formula (it differs at other points)"
         if numeric is True:
             return True, "numeric", f"equal at the point and at {RANDOM_POINTS} random points near it"
-        return proven is not False, "point", "checked at the problem's point only"
+        return True, "point", "checked at the problem's point only (no other point was defined)"
 
     def _numeric(self, target: Target, expr: Any) -> bool | None:
         """Compare at random points near the problem's (None when too few points are defined)."""
