@@ -7,6 +7,7 @@ the longest known prefix of a path, so an error always points somewhere sensible
 
 from __future__ import annotations
 
+import functools
 import re
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -17,6 +18,7 @@ def _segments(dotted: str) -> list[str]:
     return [s.strip().strip('"') for s in dotted.split(".")]
 
 
+@functools.lru_cache(maxsize=8)  # a lesson's text is located many times while it is checked
 def key_lines(text: str) -> dict[tuple, int]:
     """Every table and key path in `text`, with the (1-based) line where it first appears."""
     found: dict[tuple, int] = {}
