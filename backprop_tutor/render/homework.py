@@ -20,7 +20,7 @@ def _tolerance(a: dict[str, Any]) -> str:
     return " + ".join(p for p in parts if p) or "exact"
 
 
-def where_text(step: dict[str, Any] | None, out: str, answer_node: str) -> str:
+def where_text(step: dict[str, Any] | None, out: str, answer_node: str, kind: str = "grad") -> str:
     """The first wrong step, in the chain rule's words."""
     if step is None:
         return ""
@@ -36,7 +36,7 @@ def where_text(step: dict[str, Any] | None, out: str, answer_node: str) -> str:
         f"{t['upstream_text']} × {_paren(t['local_text'])}"
         + (f" [∂{t['from']}/∂{step['node']} = {t['local_formula']}]" if t.get("local_formula") not in
            (None, t["local_text"]) else "") for t in step["terms"]) or "1 (the seed)"
-    first = "already wrong at " if step["node"] != answer_node else ""
+    first = "already wrong at " if step["node"] != answer_node or kind != "grad" else ""
     fan = f" (sum of {len(step['terms'])} branches)" if len(step["terms"]) > 1 else ""
     return f"{first}∂{out}/∂{step['node']} = upstream × local = {terms} = {step['expected_text']}{fan}{given}"
 
@@ -61,7 +61,7 @@ def check_table(result: dict[str, Any], title: str = "") -> Table:
         expected = a["expected_text"] + (f" = {formula}" if formula and len(formula) <= 40 else "")
         why = [a["message"]] if a["message"] and (not a["correct"] or a["method"] != "exact") else []
         if not a["correct"]:
-            why.append(where_text(a["first_wrong_step"], result["output"], a["node"]))
+            why.append(where_text(a["first_wrong_step"], result["output"], a["node"], a["kind"]))
             why += [f"likely mistake [{code}]: {words}" for code, words in zip(a["diagnoses"], a["explanations"])]
         table.add_row(mark, Text(a["name"]), Text(given), Text(expected), _tolerance(a),
                       Text("\n".join(w for w in why if w)))  # Text: student text is never read as markup
