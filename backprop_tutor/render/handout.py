@@ -65,15 +65,19 @@ def _page(t: "Trace", svg: bytes, heading: str, rows: list[tuple[str, str]], the
 
 def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "auto") -> list[Path]:
     """Write handout.html / handout-key.html and their PDFs into `out`; returns the paths."""
-    from .slides import write_pdf
+    from .slides import merge_pdf, write_pdf
 
     spaces = blanks(t)
     out_name = t.output_name
     by_id = {w.id: w for w in wires(t)}
     paths_of = Counter(w.node for w in by_id.values() if w.grad and w.grad[0] == "sent")
 
+    same_gate = Counter((w.node, w.dst) for w in by_id.values())
+
     def ask(w: Wire) -> str:  # a fan-out wire carries one path's share: say which path
-        via = f" via {name(t, w.dst.removeprefix('box:'))}" if paths_of[w.node] > 1 and w.grad[0] == "sent" else ""
+        via = ""
+        if paths_of[w.node] > 1 and w.grad[0] == "sent":
+            via = f" via {name(t, w.dst)}" + (f" (argument {w.grad[3] + 1})" if same_gate[w.node, w.dst] > 1 else "")
         return f"∂{out_name}/∂{name(t, w.node)}{via} = "
 
     short = [(letter, ask(by_id[w])) for w, (letter, _) in spaces.items()]
@@ -86,12 +90,13 @@ def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "au
     key = to_dot(t, len(t.steps) - 1, theme, final=True,
                  notes=["Answer key", *_columns([f"{a} {b}{wire_text(t, by_id[w], done)[1]}" for (a, b), w
                                                  in zip(short, spaces)])])
-    images = gv.render([sheet, key], ["svg", "png"], engine)
+    vector = gv.find(engine)[0] == "dot"  # graphviz-pure has no PDF writer: PNG pages then
+    images = gv.render([sheet, key], ["svg", "pdf" if vector else "png"], engine)
     paths = [out / "handout.html", out / "handout-key.html", out / "handout.pdf", out / "handout-key.pdf"]
     paths[0].write_text(_page(t, images[0]["svg"], "Backprop worksheet: fill in every gradient", [], theme),
                         encoding="utf-8")
     paths[1].write_text(_page(t, images[1]["svg"], "Backprop worksheet: answer key", answers, theme),
                         encoding="utf-8")
-    write_pdf([images[0]["png"]], paths[2])
-    write_pdf([images[1]["png"]], paths[3])
+    for image, path in zip(images, paths[2:]):
+        merge_pdf([image["pdf"]], path) if vector else write_pdf([image["png"]], path)
     return paths

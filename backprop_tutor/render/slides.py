@@ -98,8 +98,8 @@ def write_tex(t: "Trace", path: Path, steps: Sequence[int], images: bool) -> Non
         if images:
             out.append(rf"  \centering\includegraphics[width=\textwidth,height=0.6\textheight,keepaspectratio]"
                        rf"{{{stem(t, i)}.png}}")
-        out += [r"  \begin{align*}", *(f"  & {line} \\\\" for line in equation_tex(t, i)), r"  \end{align*}",
-                r"\end{frame}"]
+        out += [r"  \begin{align*}", " \\\\\n".join(f"  & {line}" for line in equation_tex(t, i)),
+                r"  \end{align*}", r"\end{frame}"]
     out.append(r"\end{document}")
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
