@@ -131,7 +131,7 @@ def _updated(c: Context) -> Iterator[Site]:
         yield Site(everything, (c.tape, v2), f"with updated {', '.join(group)}")
 
 
-MAX_OPS = 400   # graphs with more gates get no diagnoses (the checks themselves still run)
+MAX_OPS = 200   # graphs with more gates get no diagnoses (the checks themselves still run)
 ACTIVATIONS = {"sigmoid", "tanh", "elu", "softplus"}   # relu's own row is relu-negative-passed
 
 
