@@ -207,7 +207,17 @@ def _step(i: int, table: Any, path: str, text: str) -> StepSpec:
 
 
 def loads(text: str, path: str = "<lesson>") -> Lesson:
-    """Validate the text of a lesson file."""
+    """Validate the text of a lesson file.
+
+    Examples:
+        >>> lesson = loads('id = "a"\\ntitle = "A"\\nprogram = "f = x*y"\\nat = {x = 2, y = 3}\\n'
+        ...                '[[steps]]\\nkind = "backward"')
+        >>> [s.kind for s in lesson.steps], lesson.graphs["main"].at
+        (['backward'], {'x': 2, 'y': 3})
+        >>> loads('id = "a"\\ntitle = "A"\\n[[steps]]\\nkind = "fwd"', "a.toml")
+        Traceback (most recent call last):
+        backprop_tutor.errors.LessonError: a.toml, line 4: step 1 has kind 'fwd' (did you mean 'forward'?); expected kind = one of narrative, forward, backward, quiz, update, compare, matrix
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -64,7 +64,15 @@ def _node(lesson: Lesson, step: StepSpec, key: str, t: "Trace", name: str, kinds
 
 
 def build(lesson: Lesson) -> list[Screen]:
-    """Every screen of `lesson`, validated against its traced graphs."""
+    """Every screen of `lesson`, validated against its traced graphs.
+
+    Examples:
+        >>> screens = build(explain("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4}))
+        >>> [s.kind for s in screens]
+        ['narrative', 'forward', 'forward', 'backward', 'backward', 'backward', 'backward', 'backward', 'end']
+        >>> screens[6].step.wrt, screens[6].step.value
+        ('x', Fraction(-4, 1))
+    """
     traces = {name: trace_graph(lesson, spec) for name, spec in lesson.graphs.items()}
     screens: list[Screen] = []
     last = "main"
