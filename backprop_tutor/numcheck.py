@@ -73,6 +73,8 @@ def gradcheck(f: Callable[..., Any], inputs: Any, analytic_grads: Any, *, h: flo
 
     if isinstance(inputs, Mapping):
         names, values = list(inputs), list(inputs.values())
+        if missing := [n for n in names if n not in analytic_grads]:
+            raise ValueError(f"analytic_grads has no gradient for {', '.join(map(repr, missing))}")
         grads = [analytic_grads[n] for n in names]
         call = lambda vs: f(**dict(zip(names, vs)))  # noqa: E731
     elif isinstance(inputs, Sequence) and not isinstance(inputs, str):
@@ -91,8 +93,13 @@ def gradcheck(f: Callable[..., Any], inputs: Any, analytic_grads: Any, *, h: flo
         return float(out.reshape(()))
 
     checks = []
-    for k, (name, x, grad) in enumerate(zip(names, arrays, grads)):
-        grad = np.broadcast_to(np.asarray(grad, dtype=np.float64), x.shape)
+    if len(grads) != len(arrays):
+        raise ValueError(f"{len(arrays)} inputs but {len(grads)} analytic gradients")
+    for name, x, grad in zip(names, arrays, grads):
+        grad = np.asarray(grad, dtype=np.float64)
+        if grad.shape != x.shape and grad.size != 1:
+            raise ValueError(f"the gradient of {name} has shape {grad.shape}; {name} has shape {x.shape}")
+        grad = np.broadcast_to(grad, x.shape)
         worst, kinked = (-1.0, (), 0.0, 0.0), False
         for idx in np.ndindex(x.shape):
             slopes = {}

@@ -167,3 +167,19 @@ def test_a_problem_nested_10000_deep_is_checked() -> None:
     problem = {"expression": "-(" * 10_000 + "x" + ")" * 10_000, "at": {"x": 1}}
     v = verdicts(problem, {"f": 1, "df/dx": -1})
     assert v["f"]["correct"] and not v["df/dx"]["correct"] and v["df/dx"]["diagnoses"] == []
+
+
+def test_check_table_text() -> None:
+    from rich.console import Console
+
+    from backprop_tutor.render.homework import check_table
+
+    console = Console(width=120, color_system=None, record=True)
+    console.print(check_table(check_answers(SIMPLE, {"df/dq": -4, "df/dx": 4, "df/dy": "z"})))
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert lines[0].strip() == "q = x + y; f = q * z: 2/3 right, 2/3 points"
+    row = next(line for line in lines if "df/dx" in line)
+    assert [cell.strip() for cell in row.split("│")[1:6]] == ["✗", "df/dx", "4", "-4", "±0.005 + 1%"]
+    assert "∂f/∂x = upstream × local = -4 × 1 = -4 (you have 4)" in row
+    assert any("likely mistake [sign-error]: the sign is flipped (overall)" in line for line in lines)
+    assert any("-4 = z" in line and "same formula" in line for line in lines)

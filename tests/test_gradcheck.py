@@ -76,3 +76,10 @@ def test_report_explains_thresholds_and_is_plain_data() -> None:
 def test_f_must_return_a_scalar() -> None:
     with pytest.raises(ValueError, match="scalar"):
         gradcheck(lambda x: x * 2, np.ones(3), np.ones(3))
+
+
+def test_mismatched_gradients_are_refused() -> None:
+    with pytest.raises(ValueError, match="no gradient for 'y'"):
+        gradcheck(lambda x, y: x * y, {"x": 1.0, "y": 2.0}, {"x": 2.0})
+    with pytest.raises(ValueError, match="shape"):
+        gradcheck(lambda x: np.sum(x), np.ones(3), np.ones(4))
