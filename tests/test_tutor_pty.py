@@ -84,3 +84,29 @@ def test_three_wrong_answers_show_the_answer_and_the_end_shows_the_score() -> No
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_answer_line_editing_skipping_and_leaving() -> None:
+    child = spawn("run", "chain-rule", "--step", "3")
+    child.expect("Your answer")
+    child.send("12\x7f\x7f-1\x7f12\r")  # typed 12, erased it, typed -1, erased 1, typed 12: -12
+    child.expect("Correct: -12")
+    child.send("r")  # restart clears the answers
+    child.expect("step 1 of 14")
+    child.send("nn")
+    child.expect("Your answer")
+    child.send("\r")  # an empty answer skips the question and shows the answer
+    child.expect("Skipped. The answer is -12")
+    child.send("\x03")  # Ctrl-C leaves at once, with the shell's usual status
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_escape_at_the_answer_prompt_quits() -> None:
+    child = spawn("run", "chain-rule", "--step", "3")
+    child.expect("Your answer")
+    child.send("\x1b")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
