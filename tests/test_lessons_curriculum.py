@@ -213,3 +213,16 @@ def test_dropout() -> None:
     assert t.number("d1") == 2 * t.number("h1")  # inverted dropout: kept units scaled by 1/(1-p)
     p = ts["predict"]
     assert p.number("yhat") == p.number("v1") * p.number("h1") + p.number("v2") * p.number("h2")
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_every_quiz_accepts_its_answer_and_hints_on_a_wrong_one(name: str) -> None:
+    for s in screens(name):
+        if s.quiz is None:
+            continue
+        wrong = s.quiz
+        ok, said = wrong.check(str(float(wrong.expected) + 1000))
+        assert not ok and "Hint:" in said and all(h for h in wrong.hints())
+        s.quiz.tries, s.quiz.solved = 0, None
+        answer = wrong.formula or repr(float(wrong.expected))
+        assert wrong.check(answer)[0], (name, wrong.prompt, answer)
