@@ -145,3 +145,10 @@ def test_pi_and_e_are_not_taken_as_exact_decimals_but_typed_floats_are():
     assert isinstance(t.number(t.output), float)
     t = bt.trace("x + y", {"x": 0.1, "y": 0.2})
     assert t.number(t.output) == Fraction(3, 10)
+
+
+def test_a_trace_shows_its_steps_as_svg_in_notebooks():
+    t = bt.trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+    svg = t.step(1)._repr_svg_()
+    assert svg.startswith("<svg") and "q = x + y = (&#45;2) + 5 = 3" in svg   # step 1: q's forward step
+    assert "&#45;12" in t._repr_svg_()                                      # the last step, all filled in
