@@ -17,6 +17,7 @@ from backprop_tutor.tutor import build, trace_graph
 IDS = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "vanishing-gradients",
        "learning-loop", "losses", "gradient-descent", "xor", "dense-layer-matrix-form", "convolution",
        "backprop-through-time", "delta-rule", "dropout"]
+ALL = IDS + ["max-pooling", "residual"]  # the fifteen, then lessons added where the lectures suggest them
 
 
 def traces(name: str) -> dict:
@@ -29,11 +30,11 @@ def screens(name: str) -> list:
 
 
 def test_the_fifteen_lessons_ship_in_order() -> None:
-    assert [lesson_id(p) for p in builtin()] == IDS
-    assert [find(i).id for i in IDS] == IDS
+    assert [lesson_id(p) for p in builtin()] == ALL
+    assert [find(i).id for i in ALL] == ALL
 
 
-@pytest.mark.parametrize("name", IDS)
+@pytest.mark.parametrize("name", ALL)
 def test_every_screen_renders(name: str) -> None:
     all_screens = screens(name)
     console = Console(width=100, color_system=None, file=open("/dev/null", "w"))
@@ -215,7 +216,7 @@ def test_dropout() -> None:
     assert p.number("yhat") == p.number("v1") * p.number("h1") + p.number("v2") * p.number("h2")
 
 
-@pytest.mark.parametrize("name", IDS)
+@pytest.mark.parametrize("name", ALL)
 def test_every_quiz_accepts_its_answer_and_hints_on_a_wrong_one(name: str) -> None:
     for s in screens(name):
         if s.quiz is None:
@@ -226,3 +227,23 @@ def test_every_quiz_accepts_its_answer_and_hints_on_a_wrong_one(name: str) -> No
         s.quiz.tries, s.quiz.solved = 0, None
         answer = wrong.formula or repr(float(wrong.expected))
         assert wrong.check(answer)[0], (name, wrong.prompt, answer)
+
+
+def test_max_pooling_routes_to_the_maximum_of_each_window() -> None:
+    t = traces("max-pooling")["main"]
+    x = np.array([[float(t.number(f"x{i}{j}")) for j in range(1, 5)] for i in range(1, 5)])
+    dx = np.array([[float(t.number(f"x{i}{j}", "grad")) for j in range(1, 5)] for i in range(1, 5)])
+    weights = {(0, 0): 1, (0, 1): 2, (1, 0): -1, (1, 1): 0.5}
+    for (i, j), w in weights.items():
+        window, grads = x[2 * i:2 * i + 2, 2 * j:2 * j + 2], dx[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+        assert float(t.number(f"p{i + 1}{j + 1}")) == window.max()
+        expected = np.zeros((2, 2))
+        expected[np.unravel_index(window.argmax(), (2, 2))] = w
+        assert (grads == expected).all()
+
+
+def test_residual_connections_keep_the_gradient() -> None:
+    ts = traces("residual")
+    plain, skip = ts["main"], ts["residual"]
+    assert float(plain.number("x", "grad")) < 0.02
+    assert all(float(skip.number(n, "grad")) >= 1 for n in ("h3", "h2", "h1", "x"))

@@ -245,6 +245,16 @@ def _tables(s: Any) -> RenderResult:
             yield table
 
 
+def _formula(expr: Any) -> str:
+    """A gradient's formula pretty-printed, when it reads well: short, and no step functions."""
+    import sympy as sp
+
+    if expr is None or sp.count_ops(expr) > 12 or expr.has(sp.Heaviside, sp.Piecewise, sp.Max, sp.Min):
+        return "—"
+    pretty = sp.pretty(expr, use_unicode=True)
+    return pretty if max(map(len, pretty.splitlines())) <= 40 else "—"
+
+
 def _end(s: Any, score: tuple[int, int] | None) -> RenderResult:
     from rich.table import Table
 
@@ -253,15 +263,14 @@ def _end(s: Any, score: tuple[int, int] | None) -> RenderResult:
     t = s.trace
     if t is None:
         return
+    formulas = [_formula(t.symbolic.grad(x)) for x in t.inputs]
     table = Table(title=f"{t.output_name} = {fmt(t.number(t.output))}", title_justify="left")
     table.add_column("input")
     table.add_column("value", justify="right", style=VALUE)
     table.add_column(f"∂{t.output_name}/∂input", justify="right", style=GRAD)
-    table.add_column("formula")
-    import sympy as sp
-
-    for x in t.inputs:
-        expr = t.symbolic.grad(x)
-        shown = "—" if expr is None or sp.count_ops(expr) > 12 else sp.pretty(expr, use_unicode=True)
-        table.add_row(x, fmt(t.number(x)), fmt(t.number(x, "grad")), shown)
+    if any(f != "—" for f in formulas):
+        table.add_column("formula")
+    for x, formula in zip(t.inputs, formulas):
+        cells = [x, fmt(t.number(x)), fmt(t.number(x, "grad"))]
+        table.add_row(*cells, *([formula] if len(table.columns) == 4 else []))
     yield table
