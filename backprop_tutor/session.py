@@ -124,8 +124,9 @@ def interact(screens: list[Screen], title: str, console: Console, start: int = 1
         if s.quiz is not None and s.quiz.solved is None:
             kind, text = answer(PROMPT)
             if kind == "answer":
-                if text.strip() == "?":
-                    s.quiz.said.append("Hint: " + s.quiz.hints()[0])
+                if text.strip() == "?":  # each ? gives the next hint: the rule, then the numbers
+                    hints, asked = s.quiz.hints(), sum(said.startswith("Hint: ") for said in s.quiz.said)
+                    s.quiz.said.append("Hint: " + hints[min(asked, len(hints) - 1)])
                 elif not text.strip():
                     s.quiz.solved = False
                     s.quiz.said.append(f"Skipped. The answer is {_answer(s)}.")
