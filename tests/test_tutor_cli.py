@@ -94,3 +94,25 @@ def test_lesson_check_good_and_bad(tmp_path: Path) -> None:
     assert result.exit_code == 2 and f"{bad}, line {line}: the program of graph 'main' does not parse" in result.stderr
     result = invoke("lesson", "check", str(tmp_path / "missing.toml"))
     assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_the_loop_with_scripted_keys_and_answers() -> None:
+    """The same loop the terminal drives, fed keys and answers by a script (the pty tests drive it for real)."""
+    import io
+
+    from rich.console import Console
+
+    from backprop_tutor.lesson import find
+    from backprop_tutor.session import BACK, NEXT, QUIT, interact
+    from backprop_tutor.tutor import build
+
+    screens = build(find("chain-rule"))
+    keys = iter([NEXT, NEXT, BACK, NEXT, NEXT, NEXT, NEXT, QUIT])
+    answers = iter([("answer", "?"), ("answer", "?"), ("answer", "7"), ("answer", "q*z"),   # the value of f
+                    ("answer", "z")])                                                     # ∂f/∂q
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    right, total = interact(screens, "chain-rule", console, 1, key=lambda: next(keys), answer=lambda _: next(answers))
+    assert (right, total) == (2, 3)
+    said = next(s.quiz.said for s in screens if s.quiz is not None)
+    assert said[:2] == ["Hint: f is the gate '*' applied to q, z", "Hint: q = 3, z = -4"]  # the rule, then the numbers
+    assert said[2].startswith("Not quite (7).") and said[3] == "Correct: q*z = -12."
