@@ -100,7 +100,8 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         parts = [s.value for s in steps if s.phase == "backward" and s.wrt == step.wrt][: step.branch]
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
                   f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
-        eq.append(" + ".join(fmt(p) for p in parts) + (" + …" if step.branch < step.branches else ""))
+        terms = fmt(parts[0]) + "".join(f" - {fmt(-p)}" if p < 0 else f" + {fmt(p)}" for p in parts[1:])
+        eq.append(terms + (" + …" if step.branch < step.branches else ""))
         eq.append(" = ")
         eq.append(fmt(step.total) + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
     return eq
