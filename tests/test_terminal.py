@@ -109,3 +109,18 @@ def test_update_and_matrix_tables() -> None:
     out = next(s for s in conv if s.table and any(m[0] == "output o = x * k" for m in s.table.get("matrices", [])))
     rows = [line.split() for line in text(ScreenView(out, 1, 1, "c")).splitlines()]
     assert ["│", "45", "│", "110", "│"] in rows and ["│", "40", "│", "40", "│"] in rows
+
+
+def test_lesson_text_is_never_read_as_rich_markup() -> None:
+    from backprop_tutor.lesson import loads
+
+    text = ('id = "m"\ntitle = "[bold]M[/]"\nprogram = "f = x*y"\nat = { x = 2, y = 3 }\n\n[[steps]]\nkind = "compare"\n'
+            'graphs = ["main"]\nlabels = ["[/] odd [red]"]\nrows = ["f"]\n\n[[steps]]\nkind = "compare"\n'
+            'functions = ["relu(x)"]\npoints = [1]\n')
+    lesson = loads(text, "m.toml")
+    shown = "\n".join(text_ for text_ in (text_of(ScreenView(s, 1, 1, lesson.title)) for s in build(lesson)))
+    assert "[/] odd [red]: value" in shown and "[bold]M[/] · step 1 of 1" in shown
+
+
+def text_of(renderable: object) -> str:
+    return text(renderable, 120)

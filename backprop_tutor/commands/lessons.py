@@ -19,6 +19,7 @@ def lessons() -> None:
     """List the lessons: id, title, what it teaches, number of steps."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from ..lesson import builtin, load
     from ..tutor import build
@@ -28,7 +29,7 @@ def lessons() -> None:
         table.add_column(col, justify="right" if col in ("#", "steps") else "left", no_wrap=col in ("#", "id", "steps"))
     for k, path in enumerate(builtin(), 1):
         lesson = load(path)
-        table.add_row(str(k), lesson.id, lesson.title, lesson.summary, str(len(build(lesson))))
+        table.add_row(str(k), lesson.id, Text(lesson.title), Text(lesson.summary), str(len(build(lesson))))
     Console().print(table)
 
 

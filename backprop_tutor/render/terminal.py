@@ -210,7 +210,7 @@ def _tables(s: Any) -> RenderResult:
         yield Text("final parameters: " + "; ".join(
             f"{run.optimizer}: " + ", ".join(f"{p} = {v:.4f}" for p, v in run.final.items()) for run in s.runs))
     for curve in s.curves:
-        table = Table(title=curve.function, title_justify="left")
+        table = Table(title=Text(curve.function), title_justify="left")  # lesson text: never markup
         table.add_column("x", justify="right")
         table.add_column("value", justify="right", style=VALUE)
         table.add_column("slope d/dx", justify="right", style=GRAD)
@@ -223,9 +223,9 @@ def _tables(s: Any) -> RenderResult:
         table.add_column("node")
         for gname, t in zip(tab["graphs"], tab["traces"]):
             if tab["show"] in ("value", "both"):
-                table.add_column(f"{gname}: value", justify="right", style=VALUE)
+                table.add_column(Text(f"{gname}: value"), justify="right", style=VALUE)
             if tab["show"] in ("grad", "both"):
-                table.add_column(f"{gname}: ∂{t.output_name}/∂node", justify="right", style=GRAD)
+                table.add_column(Text(f"{gname}: ∂{t.output_name}/∂node"), justify="right", style=GRAD)
         for row in tab["rows"]:
             cells = []
             for t in tab["traces"]:
