@@ -58,8 +58,9 @@ def test_drawing_shows_boxes_values_gradients_and_the_current_node() -> None:
     assert "▶" in before and "-12" not in before
     step = next(s for s in T.steps if s.phase == "backward" and s.wrt == "x")
     after = text(GraphDrawing(T, len(T.steps), "x", step))
-    assert "┏ x ━┓" in after and "┃ -2 ┃" in after and "┃ -4 ┃" in after  # current node: heavy box
-    assert "│ -12 │" in after and "value above, ∂f/∂node below" in after
+    assert "┏ x ━┓" in after and "┃ -2 ┃" in after and "┗ -4 ┛" in after  # current node: heavy box
+    assert "│ -12 │" in after and "└ 1 ──┘" in after  # values inside, gradients on the bottom edge
+    assert "value inside, ∂f/∂node on the bottom edge" in after
 
 
 def test_drawing_without_graphviz_uses_a_layered_layout(monkeypatch: pytest.MonkeyPatch) -> None:

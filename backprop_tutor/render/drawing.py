@@ -14,7 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from ..fmt import fmt
-from ..layout import place
+from ..layout import RANKSEP_COLS, place
 
 if TYPE_CHECKING:
     from ..trace import Number, Step, Trace
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 U, D, L, R = 1, 2, 4, 8
 _LINES = {L | R: "─", U | D: "│", D | R: "┌", D | L: "┐", U | R: "└", U | L: "┘", U | D | R: "├", U | D | L: "┤",
           D | L | R: "┬", U | L | R: "┴", U | D | L | R: "┼", L: "─", R: "─", U: "│", D: "│"}
-BOX_H = 4
+BOX_H = 3                # top border with the label, the value, bottom border with the gradient
 MAX_NODES = 14          # more than this: draw the neighbourhood of the current node
 VALUE, GRAD, CURRENT = "green", "red", "bold yellow"
 
@@ -142,15 +142,19 @@ class GraphDrawing:
             hot = {(self.step.wrt, self.step.node, self.step.arg)}
         elif self.step is not None and self.step.phase == "forward":
             hot = {(i, self.step.node, k) for k, i in enumerate(g.nodes[self.step.node]["inputs"])}
+        # each gate gets its own column in the gap before it (a bus for its inputs), so the edges of
+        # gates stacked in one rank stay apart: the k-th gate from the top uses column k (mod lanes)
+        lanes = max(1, RANKSEP_COLS - 3)
+        stacked = sorted(at, key=lambda n: (at[n][1], at[n][0]))
+        lane = {n: sum(1 for m in stacked[:k] if at[m][1] == at[n][1]) % lanes for k, n in enumerate(stacked)}
         for a, b, arg in g.edges(keys=True):
             if a not in at or b not in at:
                 continue
             (ra, ca), (rb, cb) = at[a], at[b]
             style = (GRAD if self.step.phase == "backward" else VALUE) + " bold" if (a, b, arg) in hot else "dim"
-            drawn_args = [k for k, i in enumerate(g.nodes[b]["inputs"]) if not g.nodes[i].get("folded")]
-            slot = drawn_args.index(arg) if arg in drawn_args else 0  # a folded constant takes no row
-            exit_c, entry_r = ca + sizes[a], rb + 1 + min(slot, 1)
-            mid = max(cb - 2 - slot, exit_c + 1)
+            # every input of a gate comes down one column and enters at its value row, like a bus
+            exit_c, entry_r = ca + sizes[a], rb + 1
+            mid = max(cb - 2 - lane[b], exit_c + 1)
             canvas.hline(ra + 1, exit_c, mid, style)
             canvas.vline(mid, ra + 1, entry_r, style)
             canvas.hline(entry_r, mid, cb - 1, style)
@@ -163,13 +167,18 @@ class GraphDrawing:
             canvas.write(r, c, lines[0] + " " + label + " " + lines[1] * (w - len(label) - 4) + lines[2], border)
             shown_v = fmt(values[n]) if n in values else "?"
             shown_g = fmt(grads[n]) if n in grads else ""
-            for k, (s, style) in enumerate(((shown_v, VALUE if n in values else "dim"), (shown_g, GRAD))):
-                canvas.write(r + 1 + k, c, lines[3], border)
-                canvas.write(r + 1 + k, c + 1, " " + s.ljust(w - 3), style)
-                canvas.write(r + 1 + k, c + w - 1, lines[3], border)
-            canvas.write(r + 3, c, lines[4] + lines[1] * (w - 2) + lines[5], border)
+            canvas.write(r + 1, c, lines[3], border)
+            canvas.write(r + 1, c + 1, " " + shown_v.ljust(w - 3), VALUE if n in values else "dim")
+            canvas.write(r + 1, c + w - 1, lines[3], border)
+            bottom = lines[1] * (w - 2)
+            if shown_g:  # the gradient is written into the bottom border, in red
+                canvas.write(r + 2, c, lines[4] + " ", border)
+                canvas.write(r + 2, c + 2, shown_g, GRAD)
+                canvas.write(r + 2, c + 2 + len(shown_g), " " + bottom[len(shown_g) + 2:] + lines[5], border)
+            else:
+                canvas.write(r + 2, c, lines[4] + bottom + lines[5], border)
         yield canvas.render()
-        legend = Text.assemble(("value", VALUE), " above, ", (f"∂{t.output_name}/∂node", GRAD), " below")
+        legend = Text.assemble(("value", VALUE), " inside, ", (f"∂{t.output_name}/∂node", GRAD), " on the bottom edge")
         hidden = sum(1 for n in g.nodes if not g.nodes[n].get("folded")) - len(at)
         if hidden:
             legend.append(f"; {hidden} more nodes not shown (the neighbourhood of "
