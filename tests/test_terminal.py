@@ -85,7 +85,7 @@ def test_a_whole_screen() -> None:
     k = next(i for i, s in enumerate(screens) if s.step is not None and s.step.wrt == "x")
     shown = text(ScreenView(screens[k], k + 1, len(screens), "explain", keys=True))
     lines = shown.splitlines()
-    assert lines[0].startswith(f"explain · step {k + 1} of {len(screens)} ─")
+    assert lines[0].startswith(f"step {k + 1} of {len(screens)} · explain ─")
     assert lines[1] == "Backward pass"
     assert "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4" in lines
     assert lines[-1] == "[Enter/n/→] next   [b/←] back   [r] restart   [h] hint   [q] quit"
@@ -120,7 +120,7 @@ def test_lesson_text_is_never_read_as_rich_markup() -> None:
             'functions = ["relu(x)"]\npoints = [1]\n')
     lesson = loads(text, "m.toml")
     shown = "\n".join(text_ for text_ in (text_of(ScreenView(s, 1, 1, lesson.title)) for s in build(lesson)))
-    assert "[/] odd [red]: value" in shown and "[bold]M[/] · step 1 of 1" in shown
+    assert "[/] odd [red]: value" in shown and "step 1 of 1 · [bold]M[/]" in shown
 
 
 def text_of(renderable: object) -> str:

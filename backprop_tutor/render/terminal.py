@@ -128,7 +128,8 @@ class ScreenView:
         from rich.rule import Rule
 
         s = self.screen
-        yield Rule(Text.assemble((self.lesson + " · ", "bold"), f"step {self.index} of {self.total}"), align="left")
+        # progress first: a long lesson title may be cut at the right edge, the step count never is
+        yield Rule(Text.assemble(f"step {self.index} of {self.total} · ", (self.lesson, "bold")), align="left")
         yield Text(s.title, style="bold underline") if s.title else Text()
         quiz = s.quiz
         revealed = s.known
