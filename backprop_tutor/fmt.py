@@ -12,8 +12,8 @@ def fmt(x: float | Fraction | int, digits: int = 2) -> str:
     Examples:
         >>> fmt(Fraction(-12)), fmt(Fraction(13, 10)), fmt(Fraction(1, 3)), fmt(0.7310585786300049)
         ('-12', '1.3', '1/3', '0.73')
-        >>> fmt(-0.19661193324148188), fmt(2.0), fmt(1.234e-5), fmt(0.0)
-        ('-0.20', '2', '1.23e-05', '0')
+        >>> fmt(-0.19661193324148188), fmt(2.0), fmt(1.234e-5), fmt(0.0), fmt(0.5), fmt(0.25)
+        ('-0.20', '2', '1.23e-05', '0', '0.5', '0.25')
     """
     if isinstance(x, int | Fraction) and not isinstance(x, bool):
         x = Fraction(x)
@@ -34,6 +34,9 @@ def fmt(x: float | Fraction | int, digits: int = 2) -> str:
         return str(x)
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
+    short = repr(x)
+    if "e" not in short and len(short.partition(".")[2]) <= digits + 1 and abs(x) < 1e5:
+        return short  # a float that is a short decimal (σ(0) = 0.5) shows as itself, not as 0.50
     if 0.1 <= abs(x) < 1e5:
         return f"{x:.{digits}f}"
     if abs(x) < 1e-300:
