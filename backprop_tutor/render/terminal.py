@@ -86,7 +86,7 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
 
     local = factor(sym.local(step.node, step.arg))
     up_expr = sym.grad(step.node) if step.node != t.output else 1
-    up = factor(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 8 else f"∂{out}/∂{node}"
+    up = factor(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 3 else f"∂{out}/∂{node}"
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
     symbols, numbers = f"{up} · {local}", _apply("mul", [fmt(step.upstream), fmt(step.local)], neg)
