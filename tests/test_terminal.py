@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from backprop_tutor import layout
+from backprop_tutor.render import layout
 from backprop_tutor.lesson import find
 from backprop_tutor.render.terminal import GraphDrawing, ScreenView, equation, known
 from backprop_tutor.trace import trace

@@ -14,7 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from ..fmt import fmt
-from ..layout import RANKSEP_COLS, place
+from .layout import RANKSEP_COLS, place
 
 if TYPE_CHECKING:
     from ..trace import Number, Step, Trace

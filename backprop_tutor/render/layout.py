@@ -9,7 +9,6 @@ program, a plain layered layout (rank = longest path from an input) is used.
 from __future__ import annotations
 
 import functools
-import shutil
 import subprocess
 
 CHAR_W, CHAR_H = 0.1, 0.2       # inches per terminal column / row
@@ -17,7 +16,14 @@ RANKSEP_COLS, NODESEP_ROWS = 7, 1
 
 
 def _program() -> str | None:
-    return shutil.which("dot") or shutil.which("graphviz-pure")
+    """The same layout program the slides use (render.engine.find), or None: then a plain layout."""
+    from ..errors import TutorError
+    from .engine import find
+
+    try:
+        return find("auto")[1]
+    except TutorError:
+        return None
 
 
 def _quote(s: str) -> str:
