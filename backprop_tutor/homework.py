@@ -18,6 +18,8 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import HomeworkError
+from .files import read_text
+from .tomlpos import key_lines
 
 MAX_BYTES = 1_000_000      # a homework file is a few hundred bytes; refuse more before parsing
 MAX_FORMULA = 1_000        # characters in one formula answer
@@ -52,11 +54,11 @@ class Homework:
     answers: dict[str, Any] = field(default_factory=dict)
     points: dict[str, float] = field(default_factory=dict)
     tolerance: dict[str, dict[str, float]] = field(default_factory=dict)
-    lines: dict[tuple[str, str], int] = field(default_factory=dict)   # (table, key) -> line
+    lines: dict[tuple, int] = field(default_factory=dict)   # TOML path -> line (tomlpos.key_lines)
 
     def line(self, table: str, key: str = "") -> int | None:
         """The line of `key` in `[table]` (of the table itself for key ""), when it can be found."""
-        return self.lines.get((table, key)) or self.lines.get((table, ""))
+        return self.lines.get(tuple(p for p in (table, key) if p)) or self.lines.get((table,) if table else ())
 
     def at(self, table: str, key: str = "") -> str:
         """'hw.toml, line 7': where an error about `key` in `[table]` points."""
@@ -66,21 +68,7 @@ class Homework:
 
 def read(path: str | os.PathLike) -> str:
     """The file's text, refusing a file over MAX_BYTES before reading it."""
-    name = os.fspath(path)
-    try:
-        size = os.stat(name).st_size
-        if size > MAX_BYTES:
-            raise HomeworkError(f"{name}: the file is {size:,} bytes; a homework file is at most {MAX_BYTES:,}")
-        with open(name, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise HomeworkError(f"{name}: cannot read it: {err.strerror or err}") from None
-    if len(data) > MAX_BYTES:  # grew while we looked, or a device file
-        raise HomeworkError(f"{name}: the file is over {MAX_BYTES:,} bytes; a homework file is smaller")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise HomeworkError(f"{name}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+    return read_text(path, MAX_BYTES, HomeworkError, "homework file")
 
 
 def load(path: str | os.PathLike) -> Homework:
@@ -98,7 +86,7 @@ def loads(text: str, path: str = "<homework>") -> Homework:
         raise HomeworkError(f"{path}: not valid TOML: {err}") from None
     except RecursionError:  # tomllib recurses on nested arrays and inline tables
         raise HomeworkError(f"{path}: the TOML nests too deep; a homework file is flat") from None
-    hw = Homework(path, lines=_key_lines(text))
+    hw = Homework(path, lines=key_lines(text))
 
     def fail(table: str, key: str, what: str) -> HomeworkError:
         line = hw.line(table, key)
@@ -205,23 +193,3 @@ def _num(value: Any) -> Fraction | None:
         return sign * number(body)
     except ValueError:
         return None
-
-
-_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
-_KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
-
-
-def _key_lines(text: str) -> dict[tuple[str, str], int]:
-    """(table, key) -> 1-based line, for the simple TOML a homework file is (tomllib gives no lines)."""
-    found: dict[tuple[str, str], int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        if m := _HEADER.match(line):
-            table = m.group(1)
-            found.setdefault((table, ""), number)
-            found.setdefault(("", table), number)   # a top-level name may be a [table]
-        elif m := _KEY.match(line):
-            key = m.group(1)
-            key = key[1:-1] if key[0] in "\"'" else key
-            found.setdefault((table, key), number)
-    return found

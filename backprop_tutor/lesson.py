@@ -255,14 +255,9 @@ def loads(text: str, path: str = "<lesson>") -> Lesson:
 
 def load(path: str | Path) -> Lesson:
     """Read and validate one lesson file."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read(MAX_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as err:
-        raise LessonError(f"cannot read {str(path)!r}: {getattr(err, 'strerror', None) or err}") from None
-    if len(text) > MAX_BYTES:
-        raise LessonError(f"{path}: the file is larger than {MAX_BYTES:,} characters; a lesson is far smaller")
-    return loads(text, str(path))
+    from .files import read_text
+
+    return loads(read_text(path, MAX_BYTES, LessonError, "lesson file"), str(path))
 
 
 def builtin_dir() -> Path:

@@ -175,7 +175,7 @@ def test_every_gate_draws(gate: str) -> None:
     from backprop_tutor.gates import GATES
 
     g = GATES[gate]
-    call = f"a {g.infix} b" if g.infix and g.arity == 2 else f"-a" if gate == "neg" else \
+    call = f"a {g.infix} b" if g.infix and g.arity == 2 else "-a" if gate == "neg" else \
         f"{gate}(a, b)" if g.arity == 2 else f"{gate}(a)"
     t = bt.trace(f"f = {call} * a", {"a": "0.5", "b": "1.5"} if g.arity == 2 else {"a": "0.5"})
     sources = [to_dot(t, i, theme) for i in range(len(t.steps)) for theme in ("light", "dark")]

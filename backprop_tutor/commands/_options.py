@@ -11,9 +11,12 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import TutorError
+from ..files import read_text as read_file
 
 MAX_FILE = 4_000_000  # bytes read from a program or values file at most
 
+Expr = Annotated[str | None, typer.Argument(help="Expression or program, e.g. '(x+y)*z' or "
+                                                "'q = x + y; f = q * z'.")]
 At = Annotated[list[str] | None, typer.Option("--at", "-a", help="Input values: x=-2,y=5,z=-4 (repeatable).")]
 AtFile = Annotated[Path | None, typer.Option("--at-file", help="Input values from a TOML or JSON file.")]
 File = Annotated[str | None, typer.Option("--file", "-f", help="Read the program from a file ('-' reads stdin).")]
@@ -23,16 +26,11 @@ Expand = Annotated[bool, typer.Option("--expand", help="Decompose composite gate
 
 def read_text(path: str) -> str:
     """A text file's content ('-' is stdin), size-bounded, with a clear error."""
-    try:
-        if path == "-":
-            data = sys.stdin.read(MAX_FILE + 1)
-        else:
-            with open(path, encoding="utf-8") as fh:
-                data = fh.read(MAX_FILE + 1)
-    except (OSError, UnicodeDecodeError) as err:
-        raise TutorError(f"cannot read {path!r}: {getattr(err, 'strerror', None) or err}") from None
+    if path != "-":
+        return read_file(path, MAX_FILE)
+    data = sys.stdin.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
-        raise TutorError(f"{path!r} is larger than {MAX_FILE:,} characters; split it")
+        raise TutorError(f"standard input is over {MAX_FILE:,} characters; split it")
     return data
 
 

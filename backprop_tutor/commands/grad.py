@@ -12,8 +12,7 @@ from . import _options as opt
 
 
 def grad(
-    expr: Annotated[str | None, typer.Argument(help="Expression or program, e.g. '(x+y)*z' or "
-                                                    "'q = x + y; f = q * z'.")] = None,
+    expr: opt.Expr = None,
     at: opt.At = None,
     at_file: opt.AtFile = None,
     file: opt.File = None,

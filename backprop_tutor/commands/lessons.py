@@ -72,8 +72,7 @@ def run(
 
 
 def explain(
-    expr: Annotated[str | None, typer.Argument(help="Expression or program, e.g. '(x+y)*z' or "
-                                                    "'q = x + y; f = q * z'.")] = None,
+    expr: opt.Expr = None,
     at: opt.At = None,
     at_file: opt.AtFile = None,
     file: opt.File = None,
