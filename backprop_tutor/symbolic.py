@@ -142,6 +142,14 @@ class Symbolic:
             return None
         return _tidy(self._grads[node])
 
+    def latex(self, node: str) -> tuple[str, str | None]:
+        """∂out/∂node in LaTeX: the chain form (Σ ∂out/∂c · local) and the expanded form (or None)."""
+        out = self.trace.output_name
+        terms = [rf"\frac{{\partial {out}}}{{\partial {sp.latex(self.symbols[c])}}} \cdot {sp.latex(local)}"
+                 for c, _, local in self.chain(node)]
+        expanded = self.grad(node)
+        return " + ".join(terms) or "1", None if expanded is None else sp.latex(expanded)
+
     def cse(self, nodes: list[str] | None = None) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
         """The expanded gradients of `nodes` (default: the inputs) with shared subexpressions named."""
         nodes = list(self.trace.inputs) if nodes is None else nodes

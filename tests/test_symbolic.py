@@ -63,3 +63,10 @@ def test_to_sympy_builds_from_the_safe_tree():
     expr = parse("(1 - s)*s + exp(x)").statements[0].expr
     s, x = sp.symbols("s x")
     assert to_sympy(expr, {"s": s, "x": x}) == (1 - s) * s + sp.exp(x)
+
+
+def test_latex_of_both_forms():
+    t = bt.trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+    chain, expanded = t.symbolic.latex("x")
+    assert chain == r"\frac{\partial f}{\partial q} \cdot 1" and expanded == "z"
+    assert t.symbolic.latex("f") == ("1", "1")
