@@ -21,7 +21,8 @@ app = typer.Typer(
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a TutorError as one clear line on stderr and exit 2, with no traceback."""
+    """Print a TutorError (or a file the user named that cannot be used) as one clear line on
+    stderr and exit 2, with no traceback."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -29,6 +30,11 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except TutorError as err:
             typer.echo(f"Error: {err}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as err:  # a file or folder the user named cannot be read or written
+            if err.filename is None:
+                raise
+            typer.echo(f"Error: {err.filename}: {err.strerror or err}; check the path and its permissions", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None

@@ -88,3 +88,11 @@ def test_module_entry_point_and_fast_help():
     code = "import sys, backprop_tutor.cli; print('sympy' in sys.modules, 'networkx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]       # `tutor --help` does not import them
+
+
+def test_an_unusable_output_path_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = run("slides", "x*y", "--at", "x=1,y=2", "--out", str(blocker / "deck"), "--format", "svg")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("Error: ") and "Not a directory" in r.stderr and "Traceback" not in r.stderr
