@@ -224,6 +224,8 @@ def loads(text: str, path: str = "<lesson>") -> Lesson:
         m = re.search(r"line (\d+)", str(err))
         raise _error(path, int(m.group(1)) if m else 1, f"this is not valid TOML ({err})",
                      "key = value lines, [tables] and [[steps]]") from None
+    except RecursionError:  # tomllib recurses on nested arrays and inline tables
+        raise _error(path, 1, "the TOML nests too deep", "a lesson's flat tables and arrays") from None
     _check_keys(data, _TOP, (), path, text, "a lesson")
     for key in ("id", "title", "steps"):
         if key not in data:

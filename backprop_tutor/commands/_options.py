@@ -51,6 +51,9 @@ def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
         except (ValueError, tomllib.TOMLDecodeError) as err:
             raise TutorError(f"{str(at_file)!r} is not valid {'JSON' if str(at_file).endswith('.json') else 'TOML'}: "
                              f"{err}") from None
+        except RecursionError:  # both parsers recurse on nested arrays and tables
+            raise TutorError(f"{str(at_file)!r} nests too deep; it must hold a flat table of name = value pairs") \
+                from None
         if not isinstance(data, dict):
             raise TutorError(f"{str(at_file)!r} must hold a table of name = value pairs")
         out.update(data)
@@ -59,5 +62,7 @@ def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
             name, eq, value = pair.partition("=")
             if not eq or not name.strip() or not value.strip():
                 raise TutorError(f"--at expects name=value pairs such as x=-2,y=5; got {pair!r}")
+            if name.strip() in out:
+                raise TutorError(f"{name.strip()!r} is given twice (in --at or --at-file); give each value once")
             out[name.strip()] = value.strip()
     return out
