@@ -5,6 +5,7 @@ commands, so `tutor --help` starts fast."""
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -48,20 +49,56 @@ def tutor() -> None:
     homework checks. Start with `tutor run` (a lesson) or `tutor grad '(x+y)*z' --at x=-2,y=5,z=-4`."""
 
 
+EXPRESSION_COMMANDS = {"grad", "explain", "slides"}
+
+
 def _register() -> None:
     from .commands import grad, homework, lessons, slides
 
     for module in (grad, lessons, slides, homework):
         module.register(app, friendly)
+    for info in app.registered_commands:  # `tutor grad '-x^2' --at x=3`: an expression may start with -
+        if info.callback and info.callback.__name__ in EXPRESSION_COMMANDS:
+            info.context_settings = {**(info.context_settings or {}), "ignore_unknown_options": True}
 
 
 _register()
 
 
-def main() -> None:
-    """Entry point of the `tutor` console script."""
+def _click_exceptions() -> tuple[type, type]:
+    """ClickException and UsageError: vendored inside typer since 0.2x, plain click before."""
     try:
-        app()
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions
+    return exceptions.ClickException, exceptions.UsageError
+
+
+def _silence_stdout() -> None:
+    """After a write to stdout failed, point it at /dev/null so exit's final flush stays quiet."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def main() -> None:
+    """Entry point of the `tutor` console script: every error is one line on stderr."""
+    click_error, usage_error = _click_exceptions()
+    try:
+        code = app(standalone_mode=False)
+        sys.stdout.flush()
+    except usage_error as err:  # bad options: one line, with where to look
+        where = err.ctx.command_path if err.ctx else "tutor"
+        typer.echo(f"Error: {err.format_message()} (see '{where} --help')", err=True)
+        code = err.exit_code
+    except click_error as err:
+        typer.echo(f"Error: {err.format_message()}", err=True)
+        code = err.exit_code
+    except typer.Abort:
+        code = 130
     except BrokenPipeError:  # `tutor ... | head` closes the pipe early: not an error
-        sys.stderr.close()
-        sys.exit(0)
+        _silence_stdout()
+        code = 0
+    except OSError as err:  # stdout itself failed: a full disk, a closed terminal
+        _silence_stdout()
+        typer.echo(f"Error: cannot write the output: {err.strerror or err}", err=True)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

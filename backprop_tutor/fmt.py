@@ -12,19 +12,21 @@ def fmt(x: float | Fraction | int, digits: int = 2) -> str:
     Examples:
         >>> fmt(Fraction(-12)), fmt(Fraction(13, 10)), fmt(Fraction(1, 3)), fmt(0.7310585786300049)
         ('-12', '1.3', '1/3', '0.73')
+        >>> fmt(Fraction(10**300)), fmt(Fraction(1, 10**300))
+        ('1e+300', '1e-300')
         >>> fmt(-0.19661193324148188), fmt(2.0), fmt(1.234e-5), fmt(0.0), fmt(0.5), fmt(0.25)
         ('-0.20', '2', '1.23e-05', '0', '0.5', '0.25')
     """
     if isinstance(x, int | Fraction) and not isinstance(x, bool):
         x = Fraction(x)
-        if x.denominator == 1:
+        if x.denominator == 1 and abs(x.numerator) < 10**15:
             return str(x.numerator)
         den, twos_fives = x.denominator, 0
         for p in (2, 5):
             while den % p == 0:
                 den //= p
                 twos_fives += 1
-        if den == 1 and twos_fives <= 12:  # a terminating decimal: print all of it
+        if den == 1 and twos_fives <= 12 and abs(x) < 10**15:  # a terminating decimal: print all of it
             return _decimal(x)
         if abs(x.numerator) < 1000 and x.denominator < 1000:
             return f"{x.numerator}/{x.denominator}"

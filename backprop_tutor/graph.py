@@ -147,6 +147,9 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
                         g.nodes[src]["folded"] = True
                 memo[id(e)] = node_id
             stack.pop()
+        if stmt.name in first_use:  # `x = x + 1`: the name is its own input
+            raise ParseError(text, stmt.line, stmt.col, f"{stmt.name!r} is used on the right of its own "
+                             f"assignment; pick a new name for the result")
         if stmt.name:
             env[stmt.name] = memo[id(stmt.expr)]
     g.add_edges_from(edges)

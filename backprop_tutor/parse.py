@@ -17,6 +17,7 @@ from .gates import CONSTANTS, FUNCTIONS, GATES
 
 MAX_CHARS = 300_000     # larger input is refused before parsing: about a second of parsing here
 MAX_DIGITS = 300        # a longer number literal is refused (no 10**10**8 bombs through exactness)
+MAX_EXPONENT = 400      # 1e400: past float64 already, and still a small exact number
 
 
 class Expr(NamedTuple):
@@ -48,8 +49,11 @@ class Program(NamedTuple):
 def number(text: str) -> Fraction:
     """The exact value of a number literal such as `1e-3` (refused past MAX_DIGITS digits)."""
     mantissa, _, exponent = text.lower().partition("e")
-    if len(mantissa) > MAX_DIGITS or (exponent and abs(int(exponent)) > MAX_DIGITS):
+    if len(mantissa) > MAX_DIGITS:
         raise ValueError(f"the number {text[:20]!r} is too long (at most {MAX_DIGITS} digits)")
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise ValueError(f"the number {text[:20]!r} is out of range (exponents up to ±{MAX_EXPONENT}; "
+                         f"float64 reaches about 1.8e308)")
     return Fraction(mantissa.rstrip(".") or "0") * Fraction(10) ** int(exponent or 0)
 
 

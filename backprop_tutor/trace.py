@@ -195,11 +195,17 @@ def values_from(at: Mapping[str, Any]) -> dict[str, Number | int]:
             sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
             try:
                 raw = sign * number(body)
-            except ValueError:
-                raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; "
-                                      f"write e.g. {name}=0.5") from None
-        elif not math.isfinite(raw):
+            except ValueError as err:
+                why = str(err) if "out of range" in str(err) or "too long" in str(err) else "not a number"
+                raise ValueInputError(f"the value of {name!r} is {raw!r}: {why}; write e.g. {name}=0.5") from None
+        elif isinstance(raw, float) and not math.isfinite(raw):
             raise ValueInputError(f"the value of {name!r} is {raw!r}; give a finite number")
+        try:
+            if not math.isfinite(float(raw)):
+                raise OverflowError
+        except OverflowError:
+            raise ValueInputError(f"the value of {name!r} is too large for float64 (at most about 1.8e308); "
+                                  f"give a smaller number") from None
         out[name] = raw
     return out
 
@@ -231,7 +237,11 @@ def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
         seed[tape.slot[x]] = given[x]
     for i, value in tape.consts:
         seed[i] = value
-    v = tape.forward([float(s) for s in seed])
+    try:
+        floats = [float(s) for s in seed]
+    except OverflowError:  # a literal such as 1e400
+        raise DomainError("a number in the expression is too large for float64 (at most about 1.8e308)") from None
+    v = tape.forward(floats)
     if not all(map(math.isfinite, v)):
         bad = next(n for n, x in zip(tape.nodes, v) if not math.isfinite(x))
         raise DomainError(f"node {bad!r} evaluates to {v[tape.slot[bad]]}: it overflows float64; "
@@ -239,9 +249,12 @@ def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     grads = tape.backward(v, tape.slot[graph.graph["output"]])
     if not all(map(math.isfinite, grads)):
         for n, d, kind in zip(tape.nodes, grads, tape.kinds):
-            if kind == "input" and not math.isfinite(d):
-                raise DomainError(f"∂/∂{n} is undefined at this point (for a^b with variable b, a must be > 0); "
+            if kind != "const" and math.isinf(d):
+                raise DomainError(f"∂{graph.graph['output_name']}/∂{n} overflows float64 at this point; "
                                   f"choose other input values")
+            if kind != "const" and math.isnan(d):
+                raise DomainError(f"∂{graph.graph['output_name']}/∂{n} is undefined at this point (0·∞, or a^b "
+                                  f"with a ≤ 0 and a variable b); choose other input values")
     all_grads = dict(zip(tape.nodes, grads))
     for i, _ in tape.consts:
         del all_grads[tape.nodes[i]]

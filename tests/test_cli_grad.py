@@ -73,6 +73,7 @@ def test_verify_agrees_with_both_oracles():
     (["grad", "__import__('os')", "--at", "x=1"], "unexpected character"),
     (["grad", "--file", "/nonexistent/file", "--at", "x=1"], "cannot read"),
     (["grad"], "give an expression"),
+    (["grad", "x", "--at", "x=1,x=2"], "given twice"),
 ])
 def test_bad_input_is_one_clear_line_and_exit_2(args, message):
     r = run(*args)
@@ -96,3 +97,38 @@ def test_an_unusable_output_path_is_one_line_and_exit_2(tmp_path):
     r = run("slides", "x*y", "--at", "x=1,y=2", "--out", str(blocker / "deck"), "--format", "svg")
     assert r.exit_code == 2
     assert r.stderr.startswith("Error: ") and "Not a directory" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_verify_does_not_hold_a_kink_convention_against_backprop():
+    for expr, at in [("relu(x)", "x=0"), ("max(x, y)", "x=1,y=1"), ("abs(x)", "x=0")]:
+        r = run("grad", expr, "--at", at, "--verify")
+        assert r.exit_code == 0 and "at a kink" in r.stdout, expr
+    r = run("grad", "relu(x)", "--at", "x=0", "--verify", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["gradient"] == {"x": 0.0}
+
+
+def test_an_expression_may_start_with_a_minus():
+    r = run("grad", "-x^2", "--at", "x=3", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["gradient"] == {"x": -6.0}
+
+
+def tutor(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "backprop_tutor", *args], capture_output=True, text=True, **kwargs)
+
+
+def test_usage_errors_and_a_full_disk_are_one_line_with_exit_2():
+    r = tutor("grad", "x", "--bogus")
+    assert r.returncode == 2
+    assert r.stderr.strip() == "Error: Got unexpected extra argument(s) (--bogus) (see 'tutor grad --help')"
+    r = tutor("nosuch")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "No such command" in r.stderr
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "backprop_tutor", "grad", "x", "--at", "x=1"], stdout=full,
+                           stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2 and r.stderr.strip() == "Error: cannot write the output: No space left on device"
+
+
+def test_piped_output_has_no_trailing_spaces_or_escape_codes():
+    r = tutor("grad", "(x+y)*z", "--at", "x=-2,y=5,z=-4")
+    assert r.stdout.splitlines()[0] == "f = -12"
+    assert "\x1b[" not in r.stdout and not any(line.endswith(" ") for line in r.stdout.splitlines())

@@ -55,7 +55,8 @@ def test_programs_by_newline_and_semicolon_name_their_statements():
     ("[x for x in y]", "unexpected character '['", 1),
     ("exp", "is a function", 1),
     ("exp(x, y)", "takes 1 argument", 1),
-    ("1e99999", "too long", 1),
+    ("1e99999", "out of range", 1),
+    ("1" * 301, "too long", 1),
     ("x = ", "ends too early", 4),
     ("pi = 3", "built-in name", 1),
     ("", "empty", 1),
@@ -99,3 +100,11 @@ def test_oversized_input_is_refused_before_parsing():
 def test_errors_on_later_lines_give_line_and_column():
     with pytest.raises(ParseError, match=r"line 2, column 5"):
         parse("a = 1\nb = )")
+
+
+def test_a_name_cannot_be_its_own_input():
+    from backprop_tutor.graph import build_graph
+    with pytest.raises(ParseError, match="right of its own assignment"):
+        build_graph("x = x")
+    with pytest.raises(ParseError, match="right of its own assignment"):
+        build_graph("y = 2; x = x * y")

@@ -121,7 +121,11 @@ def test_granularity_gives_the_same_leaf_gradients():
     ("exp(x)", {"x": 1000}, DomainError, "overflows"),
     ("9^9^9^9", {}, DomainError, "overflows"),
     ("2^(10^8)", {}, DomainError, "overflows"),
-    ("x^y", {"x": -2, "y": 2}, DomainError, "∂/∂y"),
+    ("x^y", {"x": -2, "y": 2}, DomainError, "∂f/∂y is undefined"),
+    ("log(x)*1e10", {"x": 1e-300}, DomainError, "∂f/∂x overflows"),
+    ("x*1e400", {"x": 1}, DomainError, "too large for float64"),
+    ("x", {"x": 10**400}, ValueInputError, "too large for float64"),
+    ("x", {"x": "1e400"}, ValueInputError, "too large for float64"),
 ])
 def test_bad_values_are_clear_errors(text, at, error, message):
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)").replace("^", r"\^")):
@@ -152,3 +156,9 @@ def test_a_trace_shows_its_steps_as_svg_in_notebooks():
     svg = t.step(1)._repr_svg_()
     assert svg.startswith("<svg") and "q = x + y = (&#45;2) + 5 = 3" in svg   # step 1: q's forward step
     assert "&#45;12" in t._repr_svg_()                                      # the last step, all filled in
+
+
+def test_large_and_tiny_values_within_float64_are_accepted_and_shown_briefly():
+    t = bt.trace("x*y", {"x": "1e300", "y": "1e-300"})
+    assert t.value == pytest.approx(1.0) and fmt(t.number("x")) == "1e+300"
+    assert bt.trace("x", {"x": "1e308"}).value == 1e308

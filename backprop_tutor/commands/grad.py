@@ -31,18 +31,21 @@ def grad(
     from ..trace import trace
 
     t = trace(opt.program_text(expr, file), opt.values(at, at_file), expand=expand)
-    if as_json:
-        typer.echo(json.dumps(gradient_json(t)))
-        return
-    console = Console()
-    console.print(gradient_table(t))
+    rows = None
     if verify:
         from ..verify import verify as check
 
         rows = check(t)
-        console.print(verify_table(rows, t.output_name))
-        if not all(r.agrees for r in rows):
-            raise typer.Exit(1)
+    if as_json:  # the JSON object stays exactly the contract; a failed --verify still exits 1
+        typer.echo(json.dumps(gradient_json(t)))
+    else:
+        console = Console()
+        console.print(gradient_table(t))
+        if rows is not None:
+            console.print(verify_table(rows, t.output_name))
+    if rows is not None and not all(r.agrees for r in rows):
+        typer.echo("Error: backprop disagrees with an oracle (see --verify's table)", err=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer, friendly: Callable) -> None:

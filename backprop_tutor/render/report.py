@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from ..fmt import fmt
 
@@ -28,10 +30,10 @@ def gradient_json(trace: "Trace") -> dict[str, Any]:
     }
 
 
-def gradient_table(trace: "Trace", symbolic: bool = True) -> Table:
-    """Each input's value and gradient, numeric and symbolic (expanded into the inputs)."""
+def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
+    """The output's value, then each input's value and gradient, numeric and symbolic (expanded)."""
     out = trace.output_name
-    table = Table(title=f"{out} = {fmt(trace.number(trace.output))}", title_justify="left")
+    table = Table()
     table.add_column("input")
     table.add_column("value", justify="right")
     table.add_column(f"∂{out}/∂input", justify="right", style="red")
@@ -45,7 +47,8 @@ def gradient_table(trace: "Trace", symbolic: bool = True) -> Table:
         table.add_row(*row)
     if symbolic and trace.symbolic.why_not:
         table.caption = trace.symbolic.why_not
-    return table
+    # the title as its own line: a Table title is padded to the table's width (trailing spaces)
+    return Group(Text(f"{out} = {fmt(trace.number(trace.output))}", style="bold"), table)
 
 
 def verify_table(rows: list["Agreement"], out: str) -> Table:
@@ -60,6 +63,6 @@ def verify_table(rows: list["Agreement"], out: str) -> Table:
     for r in rows:
         verdict = "✓" if r.agrees else "✗ differs"
         if r.near_kink and r.agrees:
-            verdict += " (at a kink: finite difference not used)"
+            verdict += " (at a kink: a convention, not compared)"
         table.add_row(r.input, show(r.backprop), show(r.sympy), show(r.numeric), verdict)
     return table
