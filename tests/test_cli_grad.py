@@ -119,7 +119,7 @@ def tutor(*args, **kwargs):
 def test_usage_errors_and_a_full_disk_are_one_line_with_exit_2():
     r = tutor("grad", "x", "--bogus")
     assert r.returncode == 2
-    assert r.stderr.strip() == "Error: Got unexpected extra argument(s) (--bogus) (see 'tutor grad --help')"
+    assert r.stderr.strip() == "Error: Got unexpected extra argument(s) (--bogus) (see 'python -m backprop_tutor grad --help')"
     r = tutor("nosuch")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "No such command" in r.stderr
     with open("/dev/full", "w") as full:
