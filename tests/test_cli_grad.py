@@ -132,3 +132,10 @@ def test_piped_output_has_no_trailing_spaces_or_escape_codes():
     r = tutor("grad", "(x+y)*z", "--at", "x=-2,y=5,z=-4")
     assert r.stdout.splitlines()[0] == "f = -12"
     assert "\x1b[" not in r.stdout and not any(line.endswith(" ") for line in r.stdout.splitlines())
+
+
+def test_a_value_given_twice_in_a_json_file_is_refused(tmp_path):
+    values = tmp_path / "v.json"
+    values.write_text('{"x": 1, "x": 2}')
+    r = run("grad", "x", "--at-file", str(values))
+    assert r.exit_code == 2 and "'x' is given twice" in r.stderr

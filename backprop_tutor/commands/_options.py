@@ -41,13 +41,24 @@ def program_text(expr: str | None, file: str | None) -> str:
     return expr if expr is not None else read_text(file)
 
 
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (TOML refuses duplicates by itself)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"{key!r} is given twice")
+        out[key] = value
+    return out
+
+
 def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
     """Input values from --at pairs and --at-file, as strings/numbers for trace.values_from."""
     out: dict[str, Any] = {}
     if at_file is not None:
         text = read_text(str(at_file))
         try:
-            data = json.loads(text) if str(at_file).endswith(".json") else tomllib.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique) if str(at_file).endswith(".json") \
+                else tomllib.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as err:
             raise TutorError(f"{str(at_file)!r} is not valid {'JSON' if str(at_file).endswith('.json') else 'TOML'}: "
                              f"{err}") from None
