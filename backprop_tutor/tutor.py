@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from .trace import Step, Trace
 
 
+MAX_STEP_SCREENS = 120   # screens per forward or backward step of a lesson; more are skipped in the middle
+
+
 @dataclass
 class Screen:
     """One screen of a walkthrough."""
@@ -119,16 +122,31 @@ def _filter(lesson: Lesson, step: StepSpec, t: "Trace") -> set[str] | None:
     return None if nodes is None else {_node(lesson, step, "nodes", t, n) for n in nodes}
 
 
+def _bounded(screens: list[Screen], t: "Trace", phase: str) -> list[Screen]:
+    """The first and last MAX_STEP_SCREENS/2 screens of a long pass, with one screen saying what
+    was skipped: the walkthrough of a 10,000-gate graph stays a walkthrough, not a 30,000-page dump."""
+    if len(screens) <= MAX_STEP_SCREENS:
+        return screens
+    half = MAX_STEP_SCREENS // 2
+    head, tail = screens[:half], screens[-half:]
+    skipped = len(screens) - 2 * half
+    gap = Screen("narrative", f"… {skipped:,} {phase} steps skipped", trace=t, known=tail[0].known - 1,
+                 text=f"This pass has {len(screens):,} steps: the walkthrough shows the first {half} and the "
+                      f"last {half}. The {skipped:,} in between follow the same rule. "
+                      "`tutor grad` prints every value and gradient.")
+    return [*head, gap, *tail]
+
+
 def _forward(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
     only = _filter(lesson, step, t)
-    return [Screen("forward", "", trace=t, known=i + 1, step=s) for i, s in enumerate(t.steps)
-            if s.phase == "forward" and (only is None or s.node in only)]
+    return _bounded([Screen("forward", "", trace=t, known=i + 1, step=s) for i, s in enumerate(t.steps)
+                     if s.phase == "forward" and (only is None or s.node in only)], t, "forward")
 
 
 def _backward(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
     only = _filter(lesson, step, t)
-    return [Screen("backward", "", trace=t, known=i + 1, step=s) for i, s in enumerate(t.steps)
-            if s.phase == "backward" and (only is None or (s.wrt or s.node) in only)]
+    return _bounded([Screen("backward", "", trace=t, known=i + 1, step=s) for i, s in enumerate(t.steps)
+                     if s.phase == "backward" and (only is None or (s.wrt or s.node) in only)], t, "backward")
 
 
 def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:

@@ -125,3 +125,38 @@ def test_lesson_text_is_never_read_as_rich_markup() -> None:
 
 def text_of(renderable: object) -> str:
     return text(renderable, 120)
+
+
+SUM = "+".join(["x"] * 300)   # one input used 300 times: a hub every gate touches
+
+
+def test_a_hub_draws_a_bounded_neighbourhood_near_the_current_step() -> None:
+    t = trace(SUM, {"x": 1})
+    step = next(s for s in t.steps if s.phase == "backward" and s.node == "n150" and s.wrt == "x")
+    drawn = text(GraphDrawing(t, len(t.steps), step.wrt, step), width=200)
+    boxes = sum(line.count("┌") + line.count("┏") for line in drawn.splitlines())
+    assert 2 <= boxes <= 14          # not all 300 uses of x
+    assert "more nodes not shown" in drawn
+    assert "┃ 150" in drawn or "│ 150" in drawn   # the gates around the step, not the first ones
+
+
+def test_a_long_fan_out_sum_is_one_bounded_line() -> None:
+    t = trace(SUM, {"x": 1})
+    step = [s for s in t.steps if s.phase == "backward" and s.wrt == "x"][249]
+    shown = text(equation(t, step, t.steps), width=200)
+    assert "this is branch 250 of 300" in shown
+    assert "1 + 1 + 1 + 1 + 1 + 1 + … (242 terms not shown) + 1 + 1 + …" in shown
+    assert "= 250 so far" in shown and len(shown) < 800
+
+
+def test_a_long_walkthrough_shows_its_ends_and_says_what_it_skips() -> None:
+    from backprop_tutor.tutor import MAX_STEP_SCREENS
+
+    screens = build(explain("+".join(["x"] * 1000), {"x": 1}))
+    assert len(screens) == 1 + 2 * (MAX_STEP_SCREENS + 1) + 1
+    gaps = [s for s in screens if "skipped" in s.title]
+    assert [g.title for g in gaps] == ["… 879 forward steps skipped", "… 1,879 backward steps skipped"]
+    assert screens[-2].step.wrt == "x" and screens[-2].step.branch == 1000   # the last step is kept
+    assert "`tutor grad` prints every value and gradient" in gaps[0].text
+    shown = text(ScreenView(gaps[1], 1, len(screens), "explain"))
+    assert "│ 1000 │" in shown    # the gap shows the graph as it stands after the skipped steps

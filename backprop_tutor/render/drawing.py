@@ -7,7 +7,9 @@ the neighbourhood of the current node. Renderers read the Trace; no maths here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -24,20 +26,81 @@ _LINES = {L | R: "─", U | D: "│", D | R: "┌", D | L: "┐", U | R: "└", 
           D | L | R: "┬", U | L | R: "┴", U | D | L | R: "┼", L: "─", R: "─", U: "│", D: "│"}
 BOX_H = 3                # top border with the label, the value, bottom border with the gradient
 MAX_NODES = 14          # more than this: draw the neighbourhood of the current node
+PLAIN_LAYOUT = 60       # graphs with more drawn nodes lay their neighbourhoods out without Graphviz
 VALUE, GRAD, CURRENT = "green", "red", "bold yellow"
 
 
-def known(t: "Trace", revealed: int) -> tuple[dict[str, "Number"], dict[str, "Number"]]:
-    """Values and gradients known once the first `revealed` steps of the trace are shown."""
-    values = {n: t.number(n) for n, kind in t.graph.nodes(data="kind") if kind != "gate"}
-    grads: dict[str, "Number"] = {}
-    for s in t.steps[:revealed]:
+@dataclass
+class Index:
+    """What every screen of one trace looks up, computed once: a walkthrough of a graph with N
+    nodes has about 3N screens, so nothing per screen may scan the whole graph or all steps."""
+
+    pos: dict[str, int]                         # node -> place in evaluation order
+    order: list[str]                            # the nodes in evaluation order
+    drawn: int                                  # nodes drawn (not folded into their gate)
+    forward: dict[str, int]                     # gate -> index of its forward step
+    backward: dict[str, list[int]] = field(default_factory=dict)   # receiver -> its backward steps
+
+    around: dict[str, list[int]] = field(default_factory=dict)     # node -> its neighbours' positions, sorted
+
+    def nearest(self, g, node: str, anchor: int, k: int) -> list[str]:  # noqa: ANN001 - a graph
+        """The `k` neighbours of `node` nearest to position `anchor` in evaluation order (bisect:
+        a hub with 10,000 uses costs a sort once, not on every screen)."""
+        if node not in self.around:
+            self.around[node] = sorted({self.pos[m] for m in (*g.predecessors(node), *g.successors(node))})
+        near, order = self.around[node], self.order
+        hi = bisect.bisect_left(near, anchor)
+        lo, out = hi - 1, []
+        while len(out) < k and (lo >= 0 or hi < len(near)):
+            if hi >= len(near) or (lo >= 0 and anchor - near[lo] <= near[hi] - anchor):
+                out.append(order[near[lo]])
+                lo -= 1
+            else:
+                out.append(order[near[hi]])
+                hi += 1
+        return out
+
+    def branches(self, t: "Trace", wrt: str, upto: int) -> list["Number"]:
+        """The values of the first `upto` branches arriving at `wrt` (a fan-out's terms)."""
+        return [t.steps[i].value for i in self.backward.get(wrt, [])[:upto]]
+
+
+_INDEXES: "OrderedDict[int, tuple[Trace, Index]]" = OrderedDict()  # holds the trace, so its id stays unique
+
+
+def index(t: "Trace") -> Index:
+    """The Index of `t`, built on first use (a few recent traces are kept)."""
+    hit = _INDEXES.get(id(t))
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    g = t.graph
+    idx = Index({n: k for k, n in enumerate(g.nodes)}, list(g.nodes), sum(1 for n in g.nodes if not g.nodes[n].get("folded")), {})
+    for i, s in enumerate(t.steps):
         if s.phase == "forward":
-            values[s.node] = s.value
-        elif s.wrt is None:
-            grads[s.node] = s.value
+            idx.forward[s.node] = i
         else:
-            grads[s.wrt] = s.total
+            idx.backward.setdefault(s.wrt or s.node, []).append(i)
+    _INDEXES[id(t)] = (t, idx)
+    while len(_INDEXES) > 8:
+        _INDEXES.popitem(last=False)
+    return idx
+
+
+def known(t: "Trace", revealed: int, nodes: "list[str] | None" = None) -> tuple[dict[str, "Number"], dict[str, "Number"]]:
+    """Values and gradients of `nodes` (default: all) known once the first `revealed` steps are shown."""
+    idx, g = index(t), t.graph
+    values: dict[str, "Number"] = {}
+    grads: dict[str, "Number"] = {}
+    for n in g.nodes if nodes is None else nodes:
+        if g.nodes[n]["kind"] != "gate":
+            values[n] = t.number(n)
+        elif idx.forward.get(n, revealed) < revealed:
+            values[n] = t.steps[idx.forward[n]].value
+        done = idx.backward.get(n, [])
+        k = bisect.bisect_left(done, revealed)  # backward steps of n among the revealed ones
+        if k:
+            s = t.steps[done[k - 1]]
+            grads[n] = s.value if s.wrt is None else s.total
     return values, grads
 
 
@@ -105,16 +168,27 @@ class GraphDrawing:
     step: "Step | None" = None
 
     def _visible(self, radius: int | None) -> list[str]:
-        g = self.trace.graph
-        drawn = [n for n in g.nodes if not g.nodes[n].get("folded")]
+        """All drawn nodes, or at most MAX_NODES within `radius` edges of the current one.
+
+        Nearest first; among equally near, nearest in evaluation order, so a node used a thousand
+        times (a fan-out) shows the uses next to the current step, not all of them.
+        """
+        t, g = self.trace, self.trace.graph
         if radius is None:
-            return drawn
-        centre = self.current or self.trace.output
-        near, frontier = {centre}, {centre}
+            return [n for n in g.nodes if not g.nodes[n].get("folded")]
+        pos = index(t).pos
+        centre = self.current or t.output
+        anchor = pos[self.step.node] if self.step is not None else pos[centre]
+        near, frontier = {centre}, [centre]
+        idx = index(t)
         for _ in range(radius):
-            frontier = {m for n in frontier for m in (*g.predecessors(n), *g.successors(n))} - near
-            near |= frontier
-        return [n for n in drawn if n in near]
+            ring = {m for n in frontier for m in idx.nearest(g, n, anchor, 2 * MAX_NODES)} - near
+            frontier = sorted(ring, key=lambda m: (abs(pos[m] - anchor), pos[m]))
+            frontier = [m for m in frontier if not g.nodes[m].get("folded")][: MAX_NODES - len(near)]
+            near.update(frontier)
+            if len(near) >= MAX_NODES:
+                break
+        return sorted((n for n in near if not g.nodes[n].get("folded")), key=pos.__getitem__)
 
     def _box(self, node: str) -> tuple[str, str, str]:
         t = self.trace
@@ -124,18 +198,19 @@ class GraphDrawing:
         return label, fmt(t.number(node)), fmt(t.number(node, "grad")) if attrs["kind"] != "const" else ""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        t, g = self.trace, self.trace.graph
-        everything = sum(1 for n in g.nodes if not g.nodes[n].get("folded")) <= MAX_NODES
+        t, g, idx = self.trace, self.trace.graph, index(self.trace)
+        everything = idx.drawn <= MAX_NODES
         for radius in ((None,) if everything else ()) + (3, 2, 1):
             nodes = self._visible(radius)
-            if radius not in (None, 1) and len(nodes) > MAX_NODES:
-                continue
             sizes = {n: max(len(s) for s in self._box(n)) + 4 for n in nodes}
-            edges = tuple((a, b) for a, b in g.edges() if a in sizes and b in sizes)
-            at = place(tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys(edges)))
+            # only the edges into the nodes shown: a hub's thousand out-edges are never scanned
+            edges = sorted(((a, b, k) for b in nodes for a, _, k in g.in_edges(b, keys=True) if a in sizes),
+                           key=lambda e: (idx.pos[e[0]], idx.pos[e[1]], e[2]))
+            at = place(tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys((a, b) for a, b, _ in edges)),
+                       plain=idx.drawn > PLAIN_LAYOUT)
             if max(c + sizes[n] for n, (_, c) in at.items()) <= options.max_width or radius == 1:
                 break
-        values, grads = known(t, self.revealed)
+        values, grads = known(t, self.revealed, nodes)
         canvas = _Canvas()
         hot = set()
         if self.step is not None and self.step.phase == "backward" and self.step.wrt:
@@ -147,9 +222,7 @@ class GraphDrawing:
         lanes = max(1, RANKSEP_COLS - 3)
         stacked = sorted(at, key=lambda n: (at[n][1], at[n][0]))
         lane = {n: sum(1 for m in stacked[:k] if at[m][1] == at[n][1]) % lanes for k, n in enumerate(stacked)}
-        for a, b, arg in g.edges(keys=True):
-            if a not in at or b not in at:
-                continue
+        for a, b, arg in edges:
             (ra, ca), (rb, cb) = at[a], at[b]
             style = (GRAD if self.step.phase == "backward" else VALUE) + " bold" if (a, b, arg) in hot else "dim"
             # every input of a gate comes down one column and enters at its value row, like a bus
@@ -179,7 +252,7 @@ class GraphDrawing:
                 canvas.write(r + 2, c, lines[4] + bottom + lines[5], border)
         yield canvas.render()
         legend = Text.assemble(("value", VALUE), " inside, ", (f"∂{t.output_name}/∂node", GRAD), " on the bottom edge")
-        hidden = sum(1 for n in g.nodes if not g.nodes[n].get("folded")) - len(at)
+        hidden = idx.drawn - len(at)
         if hidden:
             legend.append(f"; {hidden} more nodes not shown (the neighbourhood of "
                           f"{name(t, self.current or t.output)})", "dim")

@@ -31,8 +31,15 @@ def _quote(s: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def place(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, str], ...]) -> dict[str, tuple[int, int]]:
-    """Top-left (row, col) of each node's box, from (id, width, height) in characters and edges."""
+def place(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, str], ...],
+          plain: bool = False) -> dict[str, tuple[int, int]]:
+    """Top-left (row, col) of each node's box, from (id, width, height) in characters and edges.
+
+    `plain`: the layered layout, no Graphviz (a big graph has a new neighbourhood on every
+    screen, and a process per screen would cost more than the rest of the screen together).
+    """
+    if plain:
+        return _layered(nodes, edges)
     lines = ["digraph G {", "rankdir=LR;", f"ranksep={RANKSEP_COLS * CHAR_W};", f"nodesep={NODESEP_ROWS * CHAR_H};",
              "node [shape=box, fixedsize=true, label=\"\"];"]
     lines += [f"{_quote(n)} [width={w * CHAR_W:.2f}, height={h * CHAR_H:.2f}];" for n, w, h in nodes]

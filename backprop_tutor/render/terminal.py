@@ -13,12 +13,13 @@ from rich.text import Text
 
 from ..fmt import fmt
 from ..gates import GATES
-from .drawing import GRAD, VALUE, GraphDrawing, known, name
+from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
 
 if TYPE_CHECKING:
     from ..trace import Step, Trace
 
 __all__ = ["GraphDrawing", "ScreenView", "equation", "hint", "known", "name"]
+SUM_TERMS = 8   # a fan-out's running sum shows at most this many terms
 
 
 def _apply(gate: str, args: list[str], negs: list[bool]) -> str:
@@ -97,14 +98,25 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     if pattern:
         eq.append(f"\n({pattern})", "dim")
     if step.branches and step.branches > 1:
-        parts = [s.value for s in steps if s.phase == "backward" and s.wrt == step.wrt][: step.branch]
+        parts = index(t).branches(t, step.wrt, step.branch)
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
                   f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
-        terms = fmt(parts[0]) + "".join(f" - {fmt(-p)}" if p < 0 else f" + {fmt(p)}" for p in parts[1:])
-        eq.append(terms + (" + …" if step.branch < step.branches else ""))
+        eq.append(_terms(parts) + (" + …" if step.branch < step.branches else ""))
         eq.append(" = ")
         eq.append(fmt(step.total) + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
     return eq
+
+
+def _terms(parts: list) -> str:
+    """A sum written out: 1 + 2 - 3; a long one as its first and last terms around "…" (a line, not a page)."""
+    shown = parts if len(parts) <= SUM_TERMS else [*parts[:SUM_TERMS - 2], None, *parts[-2:]]
+    out = ""
+    for k, p in enumerate(shown):
+        if p is None:
+            out += f" + … ({len(parts) - SUM_TERMS} terms not shown)"
+        else:
+            out += (fmt(p) if k == 0 else f" - {fmt(-p)}" if p < 0 else f" + {fmt(p)}")
+    return out
 
 
 KEYS = "[Enter/n/→] next   [b/←] back   [r] restart   [h] hint   [q] quit"
