@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import HomeworkError, TutorError
 from .fmt import fmt
-from .formula import evaluate, names_in, read_formula
+from .formula import names_in, read_formula, value_of
 from .homework import Problem
 from .key import Key, Target, prepare
 from .numcheck import gradcheck  # noqa: F401 - the API's second name lives here too
@@ -81,18 +81,28 @@ def _tolerance(tol: Any) -> dict[str, float]:
     return {k: float(v) for k, v in tol.items()}
 
 
-def _read(key: Key, raw: Any) -> tuple[Any, Any, Any]:
-    """(as given, the formula's tree or None for a number, its value at the point: exact where it can be)."""
+def _read(key: Key, raw: Any) -> tuple[Any, Any, Any, str]:
+    """(as given, the formula's tree or None for a number, its value at the point: exact where it can be,
+    why it has none)."""
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise TutorError(f"must be a number or a formula in quotes, got {type(raw).__name__}")
     if isinstance(raw, int):
-        return raw, None, Fraction(raw)
+        if raw.bit_length() > 1023 and not _fits(raw):  # no float64 to compare with (10**400)
+            raise TutorError("is too large for a float64; at most ~1e308")
+        return raw, None, Fraction(raw), ""
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise TutorError(f"is {raw!r}; give a finite number")
-        return raw, None, Fraction(repr(raw))  # the decimal as typed: 0.1 is 1/10
+        return raw, None, Fraction(repr(raw)), ""  # the decimal as typed: 0.1 is 1/10
     expr = read_formula(raw, key.names)
-    return raw, expr if names_in(expr) else None, evaluate(expr, key.exact_values)
+    return (raw, expr if names_in(expr) else None, *value_of(expr, key.exact_values))
+
+
+def _fits(x: int) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
 
 
 def _verdict(key: Key, target: Target, given: tuple | None, tol: dict, pts: float) -> dict[str, Any]:
@@ -106,11 +116,11 @@ def _verdict(key: Key, target: Target, given: tuple | None, tol: dict, pts: floa
     }
     if given is None:
         return row
-    raw, expr, value = given
+    raw, expr, value, why = given
     row["given"] = raw
     row["given_value"] = None if value is None else float(value)
     if value is None:
-        row["message"] = "the formula cannot be evaluated at this point (outside a function's domain)"
+        row["message"] = why
     elif isinstance(value, Fraction) and isinstance(target.expected, Fraction) and value == target.expected:
         row["correct"], row["method"] = True, "exact"
     elif close(float(value), float(target.expected), tol):

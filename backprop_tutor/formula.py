@@ -79,8 +79,17 @@ def names_in(expr: Expr) -> set[str]:
     return found
 
 
+OVERFLOW = "the formula overflows float64 at this point (its value is over ~1e308)"
+UNDEFINED = "the formula cannot be evaluated at this point (outside a function's domain)"
+
+
 def evaluate(expr: Expr, env: Mapping[str, Any]) -> Fraction | float | None:
     """The formula's value with names from `env`: a Fraction where exact, a float, or None (undefined)."""
+    return value_of(expr, env)[0]
+
+
+def value_of(expr: Expr, env: Mapping[str, Any]) -> tuple[Fraction | float | None, str]:
+    """(the formula's value, "") or (None, why: OVERFLOW or UNDEFINED); an exact value fits a float64."""
     from .gates import CONSTANTS
 
     done: dict[int, Any] = {}
@@ -98,10 +107,14 @@ def evaluate(expr: Expr, env: Mapping[str, Any]) -> Fraction | float | None:
             else:
                 done[id(e)] = _apply(e.value, [done[id(a)] for a in e.args])
             stack.pop()
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return None
-    result = done[id(expr)]
-    return result if isinstance(result, Fraction) or math.isfinite(result) else None
+        result = done[id(expr)]
+        if math.isinf(float(result)):  # an exact 10^400 is a number, but no float64 one
+            raise OverflowError
+    except OverflowError:
+        return None, OVERFLOW
+    except (ValueError, ZeroDivisionError, TypeError):
+        return None, UNDEFINED
+    return (result, "") if isinstance(result, Fraction) or math.isfinite(result) else (None, UNDEFINED)
 
 
 def _apply(gate: str, args: list) -> Fraction | float:
@@ -112,10 +125,12 @@ def _apply(gate: str, args: list) -> Fraction | float:
         if isinstance(out, int | Fraction) and max(abs(Fraction(out).numerator),
                                                    Fraction(out).denominator).bit_length() <= _EXACT_BITS:
             return Fraction(out)
-    out = g.forward(*(float(a) for a in args))
-    if not math.isfinite(out):
+    out = float(g.forward(*(float(a) for a in args)))
+    if math.isnan(out):
+        raise ValueError("undefined")
+    if math.isinf(out):
         raise OverflowError
-    return float(out)
+    return out
 
 
 class Timeout(Exception):

@@ -21,6 +21,9 @@ from .errors import HomeworkError, TutorError
 from .homework import Problem, load
 
 CHUNK = 100               # submissions per task: few round trips, little lost if a worker dies
+MAX_TIMEOUT = 3600.0      # seconds per submission: an hour is already no limit for a homework
+MIN_MEMORY_MB = 256       # below this a worker cannot even import SymPy
+MAX_MEMORY_MB = (2**63 - 1) >> 20   # setrlimit takes the bytes as a signed 64-bit number
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ def job_from_key(path: str | os.PathLike, timeout: float = 10.0, memory_mb: int 
     """Load and check a key file: its problem traces and every [points]/[tolerance] name is an answer."""
     from .key import prepare
 
+    limits(timeout, memory_mb)
     key = load(path)
     if key.problem is None:
         raise HomeworkError(f"{os.fspath(path)}: the key has no [problem]")
@@ -52,6 +56,17 @@ def job_from_key(path: str | os.PathLike, timeout: float = 10.0, memory_mb: int 
                     raise HomeworkError(f"{key.at(table, name)}: [{table}] {name!r} {err}") from None
     expected = tuple(key.points) or tuple(traced.defaults())
     return Job(key.problem, expected, dict(key.points), dict(key.tolerance), timeout, memory_mb)
+
+
+def limits(timeout: float, memory_mb: int) -> None:
+    """TutorError unless 0 < timeout <= MAX_TIMEOUT and MIN_MEMORY_MB <= memory_mb <= MAX_MEMORY_MB."""
+    if not 0 < timeout <= MAX_TIMEOUT:  # also refuses nan; inf would overflow the timer
+        raise TutorError(f"--timeout {timeout:g}: give seconds per submission, more than 0 and at most "
+                         f"{MAX_TIMEOUT:g}")
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or \
+            not MIN_MEMORY_MB <= memory_mb <= MAX_MEMORY_MB:
+        raise TutorError(f"--memory {memory_mb}: give megabytes per worker, from {MIN_MEMORY_MB} to "
+                         f"{MAX_MEMORY_MB:,} (what setrlimit accepts)")
 
 
 def grade_file(path: str, job: Job) -> dict[str, Any]:
@@ -91,13 +106,26 @@ def grade_file(path: str, job: Job) -> dict[str, Any]:
 
 
 def _init(job: Job) -> None:
-    """Worker start: cap the address space, trace the key's problem once."""
+    """Worker start: cap the address space, trace the key's problem and import what checking needs, once.
+
+    Nothing may be imported for the first time under a submission's time limit: an import that the
+    timer cuts short leaves SymPy half-initialised in sys.modules (a second Expr class: "non-Expr
+    arguments in Add" warnings, then TypeErrors), and every later file in the worker fails with it.
+    """
     limit = job.memory_mb * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    import sympy as sp
+
+    from . import symbolic, wrong_step  # noqa: F401
     from .key import prepare
 
-    prepare(job.problem)
+    x = sp.Symbol("x")
+    sp.simplify(sp.exp(x) - x + sp.log(x))  # simplify imports some 35 more modules on first use
+
+    key = prepare(job.problem)
+    for name in job.expected:  # the key's own formulas, once, not on a student's clock
+        key.formula_of(key.target(name))
 
 
 def _chunk(paths: Sequence[str], job: Job) -> list[dict[str, Any]]:
@@ -118,12 +146,17 @@ def _failed(path: str, job: Job, why: str) -> dict[str, Any]:
 
 
 def submissions(directory: str | os.PathLike, skip: Sequence[str | os.PathLike] = ()) -> list[str]:
-    """The *.toml files directly in `directory`, sorted, without the key."""
+    """Every *.toml entry directly in `directory`, sorted, but the paths in `skip` (the key, the gradebook).
+
+    An entry that is no regular file (a directory, a device, a broken link) is listed too: it gets a
+    row saying so, rather than a student silently missing from the gradebook.
+    """
     root = Path(directory)
     if not root.is_dir():
         raise TutorError(f"{os.fspath(directory)!r} is not a directory of submissions")
-    skipped = {Path(s).resolve() for s in skip}
-    return sorted(str(p) for p in root.iterdir() if p.suffix == ".toml" and p.is_file() and p.resolve() not in skipped)
+    skipped = {f(s) for s in skip for f in (os.path.abspath, os.path.realpath)}
+    return sorted(str(p) for p in root.iterdir() if p.suffix == ".toml"
+                  and os.path.abspath(p) not in skipped and os.path.realpath(p) not in skipped)
 
 
 def grade(paths: Sequence[str], job: Job, workers: int = 2,

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import stat
 import statistics
 import tempfile
 from collections import Counter
@@ -68,8 +69,19 @@ def _num(x: float) -> str:
 
 
 def refuse_overwrite(path: str | os.PathLike, force: bool) -> None:
-    """TutorError when `path` exists and --force was not given (an earlier gradebook is kept)."""
-    if os.path.exists(path) and not force:
+    """TutorError when `path` exists and --force was not given (an earlier gradebook is kept), or when
+    it is not a regular file at all (a device, a symlink, a directory: replacing it would break it)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as err:
+        raise TutorError(f"cannot write {os.fspath(path)!r}: {err.strerror}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        what = ("a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode)
+                else "not a regular file")
+        raise TutorError(f"{os.fspath(path)!r} is {what}; choose another --out (only a file is replaced)")
+    if mode is not None and not force:
         raise TutorError(f"{os.fspath(path)!r} exists; pass --force to replace it (or choose another --out)")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
@@ -86,6 +98,7 @@ def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> Non
         raise TutorError(f"cannot write {os.fspath(path)!r}: {err.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())  # mkstemp makes it 0600; a gradebook is an ordinary file
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -94,3 +107,10 @@ def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> Non
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,6 +27,7 @@ MAX_FORMULA = 1_000        # characters in one formula answer
 MAX_DEPTH = 60             # nesting of one formula answer (SymPy recurses on it)
 MAX_ANSWERS = 500          # answers in one file
 TABLES = ("student", "problem", "answers", "points", "tolerance")
+TOO_LARGE = "is too large for a float64; at most ~1e308"
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,19 @@ class Homework:
 
 
 def read(path: str | os.PathLike) -> str:
-    """The file's text, refusing a file over MAX_BYTES before reading it."""
-    return read_text(path, MAX_BYTES, HomeworkError, "homework file")
+    """The file's text, refusing a file over MAX_BYTES, or no regular file, before reading it."""
+    name = os.fspath(path)
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        if os.path.islink(name):
+            raise HomeworkError(f"{name}: a broken symbolic link (what it points to does not exist)") from None
+        mode = stat.S_IFREG  # read_text says what is wrong
+    if not stat.S_ISREG(mode):  # a FIFO would block the read; a device never ends
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
+        raise HomeworkError(f"{name}: not a regular file ({kind}); a homework is a TOML text file")
+    return read_text(name, MAX_BYTES, HomeworkError, "homework file")
 
 
 def load(path: str | os.PathLike) -> Homework:
@@ -86,6 +99,8 @@ def loads(text: str, path: str = "<homework>") -> Homework:
         raise HomeworkError(f"{path}: not valid TOML: {err}") from None
     except RecursionError:  # tomllib recurses on nested arrays and inline tables
         raise HomeworkError(f"{path}: the TOML nests too deep; a homework file is flat") from None
+    except ValueError as err:  # an integer of over 4,300 digits (Python's int-from-text bound)
+        raise HomeworkError(f"{path}: a number {TOO_LARGE} ({str(err).split(':')[0]})") from None
     hw = Homework(path, lines=key_lines(text))
 
     def fail(table: str, key: str, what: str) -> HomeworkError:
@@ -112,7 +127,7 @@ def loads(text: str, path: str = "<homework>") -> Homework:
         hw.answers[name] = _answer(raw, lambda what, n=name: fail("answers", n, f"answer {n!r} {what}"))
     for name, raw in data.get("points", {}).items():
         if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < 1e6:
-            raise fail("points", name, f"points for {name!r} must be a number from 0, got {raw!r}")
+            raise fail("points", name, f"points for {name!r} must be a number from 0 below 1e6, got {_short(raw)}")
         hw.points[name] = float(raw)
     for name, raw in data.get("tolerance", {}).items():
         hw.tolerance[name] = _tolerance(raw, lambda what, n=name: fail("tolerance", n, f"tolerance for {n!r} {what}"))
@@ -139,10 +154,14 @@ def problem_from(table: dict, fail: Any) -> Problem:
         raise fail("at", "at must be a table of input values: at = { x = -2, y = 5 }")
     for name, value in at.items():
         if isinstance(value, bool) or not isinstance(value, int | float | str) or _num(value) is None:
-            raise fail("at", f"at.{name} = {value!r} is not a finite number")
+            raise fail("at", f"at.{name} = {_short(value)} is not a finite number")
+        if not _float64(_num(value)):
+            raise fail("at", f"at.{name} {TOO_LARGE}")
     lr = table.get("lr")
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float | str) or _num(lr) is None):
-        raise fail("lr", f"lr = {lr!r} is not a number")
+        raise fail("lr", f"lr = {_short(lr)} is not a finite number")
+    if lr is not None and not _float64(_num(lr)):
+        raise fail("lr", f"lr {TOO_LARGE}")
     params = table.get("params")
     if params is not None and (not isinstance(params, list) or not all(isinstance(p, str) for p in params)):
         raise fail("params", "params must be a list of input names: params = [\"w1\", \"w2\"]")
@@ -156,6 +175,8 @@ def _answer(raw: Any, fail: Any) -> Any:
         return _raise(fail(f"must be a number or a formula in quotes, got {type(raw).__name__}"))
     if isinstance(raw, float) and not math.isfinite(raw):
         return _raise(fail(f"is {raw!r}; give a finite number"))
+    if isinstance(raw, int) and not _float64(raw):
+        return _raise(fail(TOO_LARGE))
     if isinstance(raw, str) and len(raw) > MAX_FORMULA:
         return _raise(fail(f"is a formula of {len(raw):,} characters; at most {MAX_FORMULA:,}"))
     return raw
@@ -168,13 +189,27 @@ def _tolerance(raw: Any, fail: Any) -> dict[str, float]:
     if not isinstance(raw, dict) or not raw or set(raw) - {"rel", "abs"}:
         return _raise(fail("must be a number (absolute) or a table { rel = 1e-2, abs = 5e-3 }"))
     for k, v in raw.items():
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
-            _raise(fail(f"{k} = {v!r} must be a number from 0"))
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf or not _float64(v):
+            _raise(fail(f"{k} = {_short(v)} must be a finite number from 0"))
     return {k: float(v) for k, v in raw.items()}
 
 
 def _raise(err: Exception) -> Any:
     raise err
+
+
+def _float64(value: int | float | Fraction) -> bool:
+    """True when `value` fits a float64 (the engine computes in float64; 10**400 does not fit)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _short(value: Any) -> str:
+    """A value as the error shows it: a 400-digit number is cut, not echoed."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:20]}… ({len(text):,} characters)"
 
 
 def _num(value: Any) -> Fraction | None:
@@ -185,9 +220,9 @@ def _num(value: Any) -> Fraction | None:
         return None
     if isinstance(value, int):
         return Fraction(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    text = repr(value) if isinstance(value, float) else value.strip()
+    if isinstance(value, float):  # a float's shortest repr has 17 digits and |exponent| <= 324: exact and small
+        return Fraction(repr(value)) if math.isfinite(value) else None
+    text = value.strip()
     sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
     try:
         return sign * number(body)

@@ -20,7 +20,7 @@ from .diagnose import WORDS, Mistakes
 from .errors import HomeworkError, ParseError, TutorError
 from .formula import evaluate, names_in, sympy_zero, tame
 from .homework import Problem, problem_from
-from .trace import Number, trace, walk
+from .trace import Number, walk
 
 _GRAD = re.compile(r"[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)")
 RANDOM_POINTS = 5   # a formula right at these many random points (and at the problem's) is taken as right
@@ -60,8 +60,14 @@ class Key:
     """A traced problem and everything the checker asks of it."""
 
     def __init__(self, problem: Problem) -> None:
+        from .graph import build_graph
+
         self.problem = problem
-        self.trace = t = trace(problem.text, dict(problem.at))
+        graph = build_graph(problem.text, expand=False)
+        if missing := [x for x in graph.graph["inputs"] if x not in dict(problem.at)]:  # the engine says --at
+            raise TutorError(f"no value for {', '.join(map(repr, missing))}; add "
+                             f"{', '.join(f'{x} = …' for x in missing)} to [problem] at")
+        self.trace = t = walk(graph, dict(problem.at))
         self.out = t.output_name
         self.names = [n for n in t.tape.nodes if t.graph.nodes[n]["kind"] != "const"]
         # a bare expression's output is a node n5 that answers and formulas call f
@@ -106,7 +112,10 @@ class Key:
                 raise TutorError(f"{p!r} is not updated here; update answers: "
                                  f"{', '.join('new:' + q for q in self.params)}")
             w, g = t.number(p), t.number(p, "grad")
-            return Target(name, "update", p, _exact(w, self.lr, g))
+            new = _exact(w, self.lr, g)
+            if not _fits(new):
+                raise TutorError(f"the update {p} - lr·∂{self.out}/∂{p} overflows float64; use a smaller lr")
+            return Target(name, "update", p, new)
         if m := _GRAD.fullmatch(name.strip()):
             top, node = m.groups()
             if top != self.out:
@@ -217,6 +226,14 @@ def _exact(w: Number, lr: Fraction, g: Number) -> Number:
     if isinstance(w, Fraction) and isinstance(g, Fraction):
         return w - lr * g
     return float(w) - float(lr) * float(g)
+
+
+def _fits(x: Number) -> bool:
+    """True when `x` is a finite float64."""
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
 
 
 def _hint(name: str, names: list[str]) -> str:

@@ -183,3 +183,38 @@ def test_check_table_text() -> None:
     assert "∂f/∂x = upstream × local = -4 × 1 = -4 (you have 4)" in row
     assert any("likely mistake [sign-error]: the sign is flipped (overall)" in line for line in lines)
     assert any("-4 = z" in line and "same formula" in line for line in lines)
+
+
+def test_a_missing_input_value_says_where_in_the_file_to_add_it(tmp_path: Path) -> None:
+    with pytest.raises(HomeworkError, match=r"no value for 'y'; add y = … to \[problem\] at") as err:
+        check_answers({"program": "f = x * y", "at": {"x": 2}}, {"f": 6})
+    assert "--at" not in str(err.value)
+    hw = tmp_path / "hw.toml"
+    hw.write_text('[problem]\nprogram = "f = x * y"\nat = { x = 2 }\n[answers]\nf = 6\n')
+    out = CliRunner().invoke(app, ["check", str(hw)])
+    assert out.exit_code == 2 and "add y = … to [problem] at" in out.output and "--at" not in out.output
+
+
+def test_an_overflowing_formula_is_said_to_overflow_not_to_leave_a_domain() -> None:
+    v = verdicts({"program": "f = x * y", "at": {"x": 2, "y": 3}},
+                 {"f": "exp(exp(exp(x*1000)))", "df/dx": "10^200 * 10^200 * y", "df/dy": "log(x - 2)"})
+    for name in ("f", "df/dx"):   # exp overflows in floats; 10^400 is exact, but no float64
+        assert not v[name]["correct"] and "overflows float64" in v[name]["message"], v[name]
+        assert "domain" not in v[name]["message"]
+    assert "outside a function's domain" in v["df/dy"]["message"]
+
+
+def test_numbers_no_float64_holds_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(HomeworkError, match="answer 'f': is too large for a float64"):
+        check_answers(SIMPLE, {"f": 10**400})
+    with pytest.raises(HomeworkError, match="overflows float64; use a smaller lr"):
+        check_answers({"program": "f = x * y", "at": {"x": 2, "y": 3}, "lr": 1e308}, {"new:x": 1})
+    big = "1" + "0" * 400
+    runner = CliRunner()
+    for name, text in [("at.toml", f'[problem]\nprogram = "f = x * z"\nat = {{ x = 1, z = {big} }}\n'
+                                   '[answers]\nf = 1\n'),
+                       ("answer.toml", f'[answers]\nf = {big}\n')]:
+        (tmp_path / name).write_text(text)
+        out = runner.invoke(app, ["check", str(tmp_path / name), "--key", str(EXAMPLES / "key.toml")])
+        assert out.exit_code == 2 and out.output.startswith("Error: ") and out.output.count("\n") == 1, out.output
+        assert "too large for a float64; at most ~1e308" in out.output and f"{name}, line " in out.output

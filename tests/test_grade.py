@@ -143,11 +143,16 @@ def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: 
     good = tmp_path / "good.toml"
     good.write_text(GOOD.format(sid="good"))
     fifo = tmp_path / "hang.toml"
-    os.mkfifo(fifo)                     # opening it blocks forever: nobody writes
+    os.mkfifo(fifo)                     # opening it would block forever: it is refused unopened
+    slow = tmp_path / "slow.toml"       # formulas SymPy must compare: far more than a millisecond
+    slow.write_text(GOOD.format(sid="slow").replace('"df/dy" = "z"', '"df/dy" = "z*(x+y)/(x+y)"')
+                    .replace('"df/dx" = -4', '"df/dx" = "z + 0*sin(x)^2"'))
     job = dataclasses.replace(job_from_key(KEY), timeout=1.0)
     rows = grade([str(fifo), str(good)], job, workers=2)
-    assert "took longer than 1 s" in rows[0]["error"] and rows[0]["score"] == 0
+    assert "not a regular file (a pipe)" in rows[0]["error"] and rows[0]["score"] == 0
     assert rows[1]["score"] == 10
+    rows = grade([str(slow), str(good)], dataclasses.replace(job, timeout=0.001), workers=1)
+    assert "took longer than 0.001 s" in rows[0]["error"] and rows[0]["score"] == 0
 
 
 def test_too_little_memory_costs_rows_not_the_batch(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
@@ -172,3 +177,96 @@ def test_time_limit_stops_a_long_computation() -> None:
         with time_limit(0.2):
             while True:
                 pass
+
+
+def test_an_out_that_is_no_regular_file_is_refused_even_with_force(tmp_path: Path) -> None:
+    import os
+
+    from backprop_tutor.gradebook import refuse_overwrite
+
+    subs, runner = class_dir(tmp_path), CliRunner()
+    target = tmp_path / "real.csv"
+    target.write_text("earlier grades\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    fifo = tmp_path / "fifo.csv"          # stands in for /dev/null: a special file replaced would break it
+    os.mkfifo(fifo)
+    for out, what in [(link, "is a symbolic link"), (fifo, "is not a regular file"), (subs, "is a directory")]:
+        result = runner.invoke(app, ["grade", str(subs), "--key", str(KEY), "--out", str(out), "--force"])
+        assert result.exit_code == 2 and result.output.startswith("Error: ") and what in result.output
+        assert result.output.count("\n") == 1, result.output
+    assert link.is_symlink() and target.read_text() == "earlier grades\n" and fifo.is_fifo() and subs.is_dir()
+    with pytest.raises(TutorError, match="'/dev/null' is not a regular file"):
+        refuse_overwrite("/dev/null", force=True)      # checked only: nothing is written to /dev/null
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_the_gradebook_gets_the_usual_permissions(tmp_path: Path, umask: int, mode: int) -> None:
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "grades.csv", "student\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "grades.csv").stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("option, value", [("--timeout", "inf"), ("--timeout", "1e12"), ("--timeout", "nan"),
+                                           ("--timeout", "0"), ("--timeout", "-1"), ("--timeout", "3601"),
+                                           ("--memory", "99999999999999"), ("--memory", "100")])
+def test_limits_out_of_range_are_one_line_errors(tmp_path: Path, option: str, value: str) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a.toml").write_text(GOOD.format(sid="a"))
+    out = tmp_path / "g.csv"
+    result = CliRunner().invoke(app, ["grade", str(subs), "--key", str(KEY), "--out", str(out), option, value])
+    assert result.exit_code == 2 and result.output.startswith(f"Error: {option} ") and result.output.count("\n") == 1
+    assert not out.exists()
+
+
+def test_every_toml_entry_gets_a_row_but_the_key_and_the_gradebook(tmp_path: Path) -> None:
+    import os
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a_good.toml").write_text(GOOD.format(sid="good"))
+    (subs / "dangling.toml").symlink_to(tmp_path / "nowhere")
+    (subs / "zero.toml").symlink_to("/dev/zero")
+    (subs / "dir.toml").mkdir()
+    os.mkfifo(subs / "pipe.toml")
+    (subs / "key.toml").write_text(KEY.read_text())
+    out = subs / "grades.toml"               # an earlier gradebook, in the folder, with a .toml name
+    out.write_text("student,file\n")
+    args = ["grade", str(subs), "--key", str(subs / "key.toml"), "--out", str(out), "--force"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    assert sorted(rows) == ["a_good.toml", "dangling.toml", "dir.toml", "pipe.toml", "zero.toml"]
+    assert rows["a_good.toml"]["score"] == "10"
+    for name, why in [("dangling.toml", "broken symbolic link"), ("zero.toml", "not a regular file (a device)"),
+                      ("dir.toml", "not a regular file (a directory)"), ("pipe.toml", "(a pipe)")]:
+        assert rows[name]["score"] == "0" and why in rows[name]["error"], rows[name]
+
+
+def test_a_short_timeout_costs_time_not_a_broken_worker(tmp_path: Path) -> None:
+    """A submission's time limit must never cut an import short (SymPy, half-imported, breaks every
+    later file in its worker and warns "non-Expr arguments in Add" on stderr)."""
+    import subprocess
+    import sys
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i in range(12):
+        (subs / f"s{i:02}.toml").write_text(GOOD.format(sid=f"s{i:02}"))
+    out = tmp_path / "g.csv"
+    run = subprocess.run([sys.executable, "-c", "from backprop_tutor.cli import app; app()", "grade", str(subs),
+                          "--key", str(KEY), "--out", str(out), "--timeout", "0.1", "--workers", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stderr.strip() == "", run.stderr   # the progress bar leaves a newline
+    rows = read_csv(out)
+    assert len(rows) == 12
+    for r in rows.values():   # on a loaded machine a file may time out; none may fail otherwise
+        assert r["score"] == "10" or "took longer than 0.1 s" in r["error"], r
+    assert sum(r["score"] == "10" for r in rows.values()) >= 6

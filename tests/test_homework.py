@@ -100,3 +100,44 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     latin.write_bytes('student = "Jos\xe9"\n'.encode("latin-1"))
     with pytest.raises(HomeworkError, match="UTF-8"):
         load(latin)
+
+
+BIG = "1" + "0" * 400   # 1e400: a TOML integer no float64 holds
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('[problem]\nprogram = "x * z"\nat = { x = 1, z = ' + BIG + ' }\n', 3, "at.z is too large for a float64"),
+    ('[problem]\nprogram = "x * z"\nat = { x = 1, z = "9' + "9" * 299 + 'e9" }\n', 3, "at.z is too large"),
+    ('[answers]\nf = ' + BIG + '\n', 2, "answer 'f' is too large for a float64; at most ~1e308"),
+    ('[answers]\nf = -' + BIG + '\n', 2, "answer 'f' is too large for a float64"),
+    ('[tolerance]\nf = ' + BIG + '\n', 2, "tolerance for 'f'"),
+    ('[answers]\nf = ' + "1" * 5000 + '\n', None, "too large for a float64"),
+])
+def test_numbers_past_float64_are_refused_with_file_and_line(text: str, line: int | None, message: str) -> None:
+    with pytest.raises(HomeworkError) as err:
+        loads(text, "hw.toml")
+    text = str(err.value)
+    assert text.startswith("hw.toml") and message in text and "\n" not in text and len(text) < 200
+    if line is not None:
+        assert f"line {line}" in text
+
+
+def test_a_large_but_finite_learning_rate_is_a_number() -> None:
+    hw = loads('[problem]\nprogram = "f = x * y"\nat = { x = 2, y = 1e-310 }\nlr = 1e308\n', "hw.toml")
+    assert hw.problem.lr == Fraction(10) ** 308 and dict(hw.problem.at)["y"] == 1e-310
+    with pytest.raises(HomeworkError, match="lr = 'fast' is not a finite number"):
+        loads('[problem]\nprogram = "x"\nlr = "fast"\n', "hw.toml")
+
+
+def test_what_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    (tmp_path / "dir.toml").mkdir()
+    (tmp_path / "dangling.toml").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.toml")          # opening it would block: nobody writes
+    for name, why in [("dir.toml", "not a regular file (a directory)"), ("dangling.toml", "broken symbolic link"),
+                      ("zero.toml", "not a regular file (a device)"), ("pipe.toml", "not a regular file (a pipe)")]:
+        with pytest.raises(HomeworkError, match=why.replace("(", r"\(").replace(")", r"\)")):
+            load(tmp_path / name)
+    (tmp_path / "real.toml").write_text("[answers]\nf = 1\n")
+    (tmp_path / "link.toml").symlink_to(tmp_path / "real.toml")
+    assert load(tmp_path / "link.toml").answers == {"f": 1}      # a link to a file is that file

@@ -66,8 +66,8 @@ def grade(
     out: Annotated[Path, typer.Option("--out", "-o", help="The gradebook to write (CSV, or JSON with --json).")],
     as_json: Annotated[bool, typer.Option("--json", help="Write the gradebook as JSON instead of CSV.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing gradebook.")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds allowed per submission.", min=0.1)] = 10.0,
-    memory: Annotated[int, typer.Option(help="Megabytes of address space per worker.", min=256)] = 1024,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per submission (at most 3600).")] = 10.0,
+    memory: Annotated[int, typer.Option(help="Megabytes of address space per worker (at least 256).")] = 1024,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 2,
 ) -> None:
     """Grade every submission in SUBMISSIONS against the key; write a gradebook and print a summary.
@@ -84,7 +84,7 @@ def grade(
 
     refuse_overwrite(out, force)  # before the work, not after it
     job = job_from_key(key, timeout=timeout, memory_mb=memory)
-    paths = listing(submissions, skip=[key])
+    paths = listing(submissions, skip=[key, out])  # an earlier gradebook in the folder is no submission
     progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=Console(stderr=True), transient=True)
     with progress:
