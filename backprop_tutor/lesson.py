@@ -32,7 +32,7 @@ KINDS: dict[str, dict[str, str]] = {
     "forward": {"nodes": _NAMES},
     "backward": {"nodes": _NAMES},
     "quiz": {"ask": '"value", "grad" or "local"', "node": _TEXT, "wrt": _TEXT, "prompt": _TEXT,
-             "answer": "a formula string", "tolerance": _NUM},
+             "answer": "a formula string", "tolerance": "a number, 0 or more (a relative error, e.g. 0.01)"},
     "update": {"lr": _NUM, "params": _NAMES, "optimizer": 'a list of "sgd", "momentum", "adam"',
                "iterations": "a whole number from 1 to 10000", "every": "a whole number from 1 to 10000", "momentum": _NUM,
                "beta1": _NUM, "beta2": _NUM, "save_as": _TEXT},
@@ -111,7 +111,9 @@ def _check_keys(table: dict, allowed: dict[str, str], where: tuple, path: str, t
 def _type_ok(key: str, value: Any) -> bool:
     """Does `value` have the type the schema asks for `key`?"""
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    if key in ("lr", "tolerance", "momentum", "beta1", "beta2"):
+    if key == "tolerance":  # a negative one would reject every answer, the right one too
+        return number and 0 <= value < float("inf")
+    if key in ("lr", "momentum", "beta1", "beta2"):
         return number
     if key in ("iterations", "every"):
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ITERATIONS

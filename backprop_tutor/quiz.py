@@ -35,6 +35,7 @@ class Quiz:
     tolerance: float = 0.01
     hint: str = ""             # the lesson's own hint, shown first
     arg: int | None = None     # for "local": which argument of `node`
+    asked: str = ""            # what is asked, in symbols: ∂f/∂q
     tries: int = 0
     solved: bool | None = None  # None: not answered yet; False: revealed after TRIES
     said: list[str] = field(default_factory=list)
@@ -117,6 +118,69 @@ class Quiz:
         rule = " + ".join(f"∂{out}/∂{show(c)} · ∂{show(c)}/∂{show(self.node)}" for c, _, _ in terms)
         nums = " + ".join(f"{fmt(t.number(c, 'grad'))} · {_plain(local)}" for c, _, local in terms)
         return own + [f"upstream times local: ∂{out}/∂{show(self.node)} = {rule}", f"here that is {nums}"]
+
+
+def wrong_answer(quiz: Quiz, asked: str, symbolic: bool = True) -> tuple[str, str] | None:
+    """(what is wrong, what was expected) when a lesson's own `answer` is not right, else None.
+
+    It must parse, use the graph's names, evaluate to the true number at the lesson's point and,
+    when it uses names, be the same formula (SymPy; checked near the point when SymPy cannot decide).
+    """
+    formula, expected = quiz.formula or "", quiz.expected
+    want = f"a formula for {asked} in the graph's names, equal to {fmt(expected)} here"
+    try:
+        program = parse(formula)
+    except TutorError as err:
+        return f"answer does not parse: {str(err).splitlines()[0]}", want
+    if len(program.statements) != 1 or program.statements[0].name:
+        return "answer is an assignment", want
+    expr, known = program.statements[0].expr, quiz.names()
+    used = _names(expr)
+    unknown = sorted(used - known.keys())
+    if unknown:
+        return f"answer uses {unknown[0]!r}, which is not a name of this graph", "names among " + ", ".join(known)
+    from .trace import trace
+
+    try:  # the engine evaluates in float64 and refuses what overflows: 9^9^9^9 never reaches SymPy
+        tr = trace(program, {n: known[n] for n in used})
+    except TutorError as err:
+        why = str(err).splitlines()[0].split("; choose")[0]  # the author fixes the answer, not the point
+        return f"answer {formula!r} cannot be evaluated here: {why}", want
+    got = tr.number(tr.output)
+    if abs(float(got) - float(expected)) > 1e-9 * max(1.0, abs(float(expected))):
+        return f"answer {formula!r} is {fmt(got)} at this graph's point, but {asked} is {fmt(expected)}", want
+    if symbolic and used and not _same_here(quiz, expr, used):
+        return f"answer {formula!r} has the right number here but is not the formula of {asked}", want
+    return None
+
+
+def _same_here(quiz: Quiz, expr, used: set[str]) -> bool:  # noqa: ANN001 - a parsed Expr
+    """Is the formula the quiz's true one, both expanded into the inputs? True when undecidable."""
+    import sympy as sp
+
+    from .symbolic import to_sympy
+
+    t, sym = quiz.trace, quiz.trace.symbolic
+    if sym.why_not:  # too deep to expand: the number was checked
+        return True
+    inner = {sym.symbols[n]: sym.value(n) for n in t.graph.nodes if t.graph.nodes[n]["kind"] != "const"}
+    if quiz.ask == "value":
+        target = sym.value(quiz.node)
+    elif quiz.ask == "local":
+        target = sym.local(quiz.node, quiz.arg or 0).xreplace(inner)
+    else:
+        target = sym.grad(quiz.node)
+    diff = to_sympy(expr, {n: sym.symbols[n] for n in used}).xreplace(inner) - target
+    if diff == 0 or (sp.count_ops(diff) <= 200 and sp.simplify(diff) == 0):
+        return True
+    # SymPy could not show it is 0: try points next to the lesson's (a kink's side stays the same)
+    for k in (1, 2, 3):
+        point = {sym.symbols[x]: sp.Float(float(t.number(x)) + 1e-3 * k * (j + 1) * (-1) ** j)
+                 for j, x in enumerate(t.inputs)}
+        value = complex(diff.xreplace(point).evalf())
+        if value == value and abs(value) > 1e-9 * max(1.0, abs(complex(target.xreplace(point).evalf()))):
+            return False
+    return True
 
 
 def _names(expr) -> set[str]:  # noqa: ANN001 - a parsed Expr

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import LessonError, MissingValueError, TutorError, ValueInputError
 from .learn import Curve, Run, Update, curves, optimize, sgd_step
 from .lesson import GraphSpec, Lesson, StepSpec
-from .quiz import Quiz
+from .quiz import Quiz, wrong_answer
 
 if TYPE_CHECKING:
     from .trace import Step, Trace
@@ -66,8 +66,11 @@ def _node(lesson: Lesson, step: StepSpec, key: str, t: "Trace", name: str, kinds
                        "one of " + ", ".join(known))
 
 
-def build(lesson: Lesson) -> list[Screen]:
+def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
     """Every screen of `lesson`, validated against its traced graphs.
+
+    `formulas`: also check that each quiz's `answer` is the true formula (SymPy); a lesson's
+    number of screens (`tutor lessons`) is known without it.
 
     Examples:
         >>> screens = build(explain("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4}))
@@ -98,6 +101,10 @@ def build(lesson: Lesson) -> list[Screen]:
             screen.text = text if k == 0 else screen.text
             screen.hint = step.get("hint", "")
         screens.extend(made)
+        for quiz in (s.quiz for s in made if formulas and s.quiz is not None and s.quiz.formula):
+            problem = wrong_answer(quiz, quiz.asked)
+            if problem:
+                raise lesson.error(step, "answer", *problem)
     end = traces.get(last) if last in traces else None
     screens.append(Screen("end", f"End of the lesson: {lesson.title}", trace=end,
                           known=len(end.steps) if end else 0))
@@ -176,13 +183,11 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
     quiz = Quiz(t, ask, node, step.get("prompt", prompt), expected, step.get("answer"),
                 float(step.get("tolerance", 0.01)), step.get("hint", ""), arg)
     if quiz.formula:
-        try:
-            from .parse import parse
-
-            parse(quiz.formula)
-        except TutorError as err:
-            raise lesson.error(step, "answer", f"answer does not parse: {str(err).splitlines()[0]}",
-                               "a formula in the graph's names") from None
+        asked = {"grad": f"∂{out}/∂{node}", "value": node, "local": f"∂{node}/∂{step.get('wrt')}"}[ask]
+        problem = wrong_answer(quiz, asked, symbolic=False)  # the number here; build() checks the formula
+        if problem:
+            raise lesson.error(step, "answer", *problem)
+        quiz.asked = asked
     return [Screen("quiz", "", trace=t, known=idx, quiz=quiz)]
 
 

@@ -106,6 +106,43 @@ def test_bad_answer_formula() -> None:
     assert "line 16: answer does not parse" in error(GOOD.replace('answer = "z"', 'answer = "z +"'))
 
 
+def test_a_wrong_answer_formula_is_refused_with_its_line_and_the_true_number() -> None:
+    msg = error(GOOD.replace('answer = "z"', 'answer = "x"'))   # x is -2 here; ∂f/∂q = z = -4
+    assert msg == ("my.toml, line 16: answer 'x' is -2 at this graph's point, but ∂f/∂q is -4; expected a formula "
+                   "for ∂f/∂q in the graph's names, equal to -4 here")
+
+
+def test_an_answer_with_the_right_number_but_the_wrong_formula_is_refused() -> None:
+    msg = error(GOOD.replace('answer = "z"', 'answer = "2*z + 4"'))   # -4 at z = -4, but not z
+    assert msg.startswith("my.toml, line 16: answer '2*z + 4' has the right number here but is not the formula of ∂f/∂q")
+    for same in ("z", "q*0 + z", "2*z/2", "-4"):   # equal formulas, and a bare number, are fine
+        build(loads(GOOD.replace('answer = "z"', f'answer = "{same}"'), "my.toml"))
+
+
+def test_an_answer_that_does_not_evaluate_or_names_nothing_is_refused() -> None:
+    msg = error(GOOD.replace('answer = "z"', 'answer = "9^9^9^9"'))
+    assert msg.startswith("my.toml, line 16: answer '9^9^9^9' cannot be evaluated here: pow(9, 387420489)")
+    assert "overflows float64" in msg
+    msg = error(GOOD.replace('answer = "z"', 'answer = "w"'))
+    assert msg == "my.toml, line 16: answer uses 'w', which is not a name of this graph; expected names among x, y, q, z, f"
+
+
+def test_value_and_local_answers_are_checked_too() -> None:
+    value = GOOD.replace('ask = "grad"', 'ask = "value"').replace('node = "q"', 'node = "f"')
+    build(loads(value.replace('answer = "z"', 'answer = "q*z"'), "my.toml"))
+    assert "answer 'q + z' is -1 at this graph's point, but f is -12" in error(value.replace('answer = "z"', 'answer = "q + z"'))
+    local = GOOD.replace('node = "q"', 'node = "f"\nwrt = "q"')
+    build(loads(local.replace('answer = "z"', 'answer = "z"').replace('ask = "grad"', 'ask = "local"'), "my.toml"))
+    msg = error(local.replace('answer = "z"', 'answer = "q"').replace('ask = "grad"', 'ask = "local"'))
+    assert "answer 'q' is 3 at this graph's point, but ∂f/∂q is -4" in msg
+
+
+def test_a_negative_tolerance_is_refused() -> None:
+    msg = error(GOOD + "tolerance = -1\n")
+    assert msg == "my.toml, line 17: tolerance is -1; expected a number, 0 or more (a relative error, e.g. 0.01)"
+    build(loads(GOOD + "tolerance = 0\n", "my.toml"))
+
+
 def test_graph_inheritance() -> None:
     text = GOOD + '\n[graphs.other]\nat = { x = 1 }\n'
     lesson = loads(text, "my.toml")
@@ -120,7 +157,7 @@ def test_every_builtin_lesson_is_valid() -> None:
 
 def test_loading_lessons_does_not_import_sympy() -> None:
     code = ("import sys; from backprop_tutor.lesson import builtin, load; from backprop_tutor.tutor import build\n"
-            "[build(load(p)) for p in builtin()]\nprint('sympy' in sys.modules)")
+            "[build(load(p), formulas=False) for p in builtin()]\nprint('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

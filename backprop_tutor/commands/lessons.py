@@ -29,7 +29,7 @@ def lessons() -> None:
         table.add_column(col, justify="right" if col in ("#", "steps") else "left", no_wrap=col in ("#", "id", "steps"))
     for k, path in enumerate(builtin(), 1):
         lesson = load(path)
-        table.add_row(str(k), lesson.id, Text(lesson.title), Text(lesson.summary), str(len(build(lesson))))
+        table.add_row(str(k), lesson.id, Text(lesson.title), Text(lesson.summary), str(len(build(lesson, formulas=False))))
     Console().print(table)
 
 
