@@ -196,3 +196,64 @@ def test_auto_prefers_system_dot_then_graphviz_pure(monkeypatch: pytest.MonkeyPa
     assert gv.find("graphviz-pure") == ("graphviz-pure", "/venv/bin/graphviz-pure")
     del installed["dot"]
     assert gv.find("auto") == ("graphviz-pure", "/venv/bin/graphviz-pure")
+
+
+def _fan_out(n: int) -> bt.Trace:
+    """x + x + ... + x: a chain of n - 1 add gates, x feeding every one of them (n wires)."""
+    return bt.trace("+".join(["x"] * n), {"x": 1})
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_a_variable_used_1000_times_shows_its_nearest_uses_and_says_how_many_are_cut(where: str) -> None:
+    from backprop_tutor.render.graphviz import MAX_FOCUS
+
+    t = _fan_out(1000)
+    step = {"first": 0, "middle": len(t.steps) // 2, "last": len(t.steps) - 1}[where]
+    dot = to_dot(t, step)
+    drawn = re.findall(r'^  "([^"]+)" \[id=', dot, re.M)
+    shown = [n for n in drawn if not n.startswith("wire:")]  # gates, x and name boxes
+    assert 3 <= len(shown) <= MAX_FOCUS
+    assert f'"{t.steps[step].node}" [id=' in dot  # the step's own node is always there
+    x_wires = sum(1 for n in drawn if n.startswith("wire:x>"))
+    assert x_wires >= 1
+    cut = re.search(r"wires to nodes not shown are cut \(x: ([\d,]+)", dot)
+    assert cut and int(cut.group(1).replace(",", "")) == 1000 - x_wires  # x has 1000 wires in all
+    assert f"of {t.graph.number_of_nodes():,} nodes" in dot
+
+
+def test_a_neighbourhood_slide_of_a_huge_fan_out_renders(tmp_path: gv.Path) -> None:
+    svg = gv.render([to_dot(_fan_out(1000), 0)], ["svg"], ENGINES[0])[0]["svg"]
+    assert svg.count(b'class="node') <= 200
+
+
+def test_the_sum_over_1000_paths_is_one_short_line() -> None:
+    t = _fan_out(1000)
+    last = max(i for i, s in enumerate(t.steps) if s.wrt == "x")
+    line = next(line for line in to_dot(t, last).split("<font") if "the sum over its" in line)
+    assert "∂f/∂x = 1 + 1 + 1 + … + 1 + 1 = 1000   (the sum over its 1000 paths)" in line
+    assert len(line) < 300
+
+
+def test_a_slide_of_a_big_graph_computes_only_its_own_caption(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_tutor.render.graphviz as graphviz
+
+    t, asked = _fan_out(500), []
+    real = graphviz.equation
+    monkeypatch.setattr(graphviz, "equation", lambda t, i: asked.append(i) or real(t, i))
+    to_dot(t, 700)
+    assert set(asked) == {700}
+
+
+def test_a_graph_too_big_to_draw_whole_is_refused() -> None:
+    from backprop_tutor.render.graphviz import MAX_WHOLE
+
+    with pytest.raises(TutorError, match=f"at most {MAX_WHOLE:,}"):
+        to_dot(_fan_out(MAX_WHOLE + 1), 0, whole=True)
+
+
+def test_a_crash_of_the_layout_program_names_the_likely_cause(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    monkeypatch.setattr(gv.subprocess, "run", lambda args, **k: subprocess.CompletedProcess(args, -11, b"", b""))
+    with pytest.raises(TutorError, match=r"crashed \(SIGSEGV\).*too large.*--steps.*smaller graph"):
+        gv.render(["digraph { a }"], ["svg"], ENGINES[0])

@@ -171,3 +171,62 @@ def test_lesson_colon_graph_draws_that_graph(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     bad = run("slides", "sigmoid-neuron:nope", "--out", str(tmp_path / "x"))
     assert bad.exit_code == 2 and "has no graph 'nope'" in bad.output
+
+
+def test_a_graph_over_the_size_limit_is_one_line_before_any_work(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_tutor.commands.slides as command
+    import backprop_tutor.render.slides as slides
+
+    monkeypatch.setattr(slides, "MAX_NODES", 50)
+    result = run("slides", "+".join(["x"] * 100), "--at", "x=1", "--steps", "1", "--out", str(tmp_path / "d"))
+    assert result.exit_code == 2 and "the graph has 100 nodes" in result.output and "at most 50" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "d").exists()
+    monkeypatch.setattr(command, "MAX_CHARS", 150)  # refused by length, before parsing
+    result = run("slides", "+".join(["x"] * 100), "--at", "x=1", "--out", str(tmp_path / "d"))
+    assert result.exit_code == 2 and "199 characters" in result.output
+
+
+def test_a_1000_fold_fan_out_draws_one_bounded_slide(tmp_path: Path) -> None:
+    result = run("slides", "+".join(["x"] * 1000), "--at", "x=1", "--steps", "1,1500", "--out", str(tmp_path),
+                 "--format", "svg")
+    assert result.exit_code == 0, result.output
+    svgs = sorted(tmp_path.glob("*.svg"))
+    assert [p.name for p in svgs] == ["step-0001-forward.svg", "step-1500-backward.svg"]
+    assert all(p.read_text().count('class="node') < 250 for p in svgs)
+
+
+def test_a_handout_of_a_graph_too_big_for_a_page_is_refused(tmp_path: Path) -> None:
+    result = run("slides", "+".join(["x"] * 100), "--at", "x=1", "--steps", "1", "--out", str(tmp_path / "d"),
+                 "--format", "svg,handout")
+    assert result.exit_code == 2 and "handout" in result.output and "100 nodes" in result.output
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_new_deck_replaces_the_earlier_one_and_leaves_other_files(tmp_path: Path) -> None:
+    args = ("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path))
+    assert run(*args, "--format", "svg,png,pdf,html,gif,tex,handout").exit_code == 0
+    mine = {"notes.md", "deck.md", "step-1.svg", "handout.docx", "step-01-forward.svg.bak"}
+    for name in mine:
+        (tmp_path / name).write_text("the lecturer's own file")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "step-02-forward.svg").write_text("not in the deck directory itself")
+    result = run(*args, "--steps", "1", "--format", "svg")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} == mine | {"figures", "step-01-forward.svg"}
+    assert (tmp_path / "figures" / "step-02-forward.svg").exists()
+    assert "removed" in result.output and "earlier deck" in result.output
+
+
+def test_a_deck_that_fails_to_draw_leaves_the_earlier_deck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from backprop_tutor.render import engine as gv
+
+    args = ("slides", "(x+y)*z", "--at", "x=-2,y=5,z=-4", "--out", str(tmp_path), "--format", "svg")
+    assert run(*args).exit_code == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    monkeypatch.setattr(gv.subprocess, "run", lambda a, **k: subprocess.CompletedProcess(a, -9, b"", b""))
+    result = run(*args, "--steps", "1")
+    assert result.exit_code == 2 and "crashed (SIGKILL)" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before and len(before) == 7

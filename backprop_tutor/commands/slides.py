@@ -14,14 +14,30 @@ from . import _options as opt
 def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> tuple[Any, str]:
     """The Trace to draw and the deck's heading: a lesson's graph (`sigmoid-neuron`, a .toml file,
     `sigmoid-neuron:sigma` for a graph other than its main one), else the expression's."""
-    from ..trace import trace
-
     found = _lesson(ref) if ref is not None and file is None else None
     if found is None:
-        return trace(opt.program_text(ref, file), at, expand=expand), "Backprop"
+        return _bounded(opt.program_text(ref, file), at, expand), "Backprop"
     lesson, graph = found  # --at overrides the lesson's values; --expand adds to its granularity
     spec = lesson.graphs[graph]
-    return trace(spec.program, {**spec.at, **at}, expand=expand or spec.expand), lesson.title
+    return _bounded(spec.program, {**spec.at, **at}, expand or spec.expand), lesson.title
+
+
+MAX_CHARS = 200_000  # a program longer than this cannot give a graph slides draw (MAX_NODES): refuse unparsed
+
+
+def _bounded(text: Any, at: dict[str, Any], expand: bool) -> Any:
+    """The Trace of `text`, refusing a graph too large for slides before tracing it (seconds, 100s of MB)."""
+    from ..errors import TutorError
+    from ..graph import build_graph
+    from ..render.slides import MAX_NODES, check_size
+    from ..trace import walk
+
+    if isinstance(text, str) and len(text) > MAX_CHARS:
+        raise TutorError(f"the program has {len(text):,} characters; slides draw graphs of at most "
+                         f"{MAX_NODES:,} nodes (a lecture's is far smaller): draw a smaller graph")
+    graph = build_graph(text, expand=expand)
+    check_size(graph.number_of_nodes())
+    return walk(graph, at)
 
 
 def _lesson(ref: str) -> tuple[Any, str] | None:
@@ -69,7 +85,7 @@ def slides(
     from ..errors import TutorError
     from ..render import engine as gv
     from ..render.labels import THEMES
-    from ..render.slides import build, parse_formats, parse_steps
+    from ..render.slides import build, parse_formats, parse_steps, stale
 
     kinds = parse_formats(formats)
     if theme not in THEMES:
@@ -81,11 +97,16 @@ def slides(
     with Progress(TextColumn("drawing slides"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("slides", total=None)
-        written = build(t, out, kinds, theme, engine, steps=chosen, heading=heading,
+        earlier = stale(out)  # removed by build, once the new deck is drawn
+    written = build(t, out, kinds, theme, engine, steps=chosen, heading=heading,
                         progress=lambda done, total: bar.update(task, completed=done, total=total))
     typer.echo(f"wrote {len(written)} files for {len(chosen)} of {len(t.steps)} steps into {out}/")
     for path in written:
         typer.echo(f"  {path}")
+    gone = sorted(set(earlier) - set(written))
+    if gone:
+        typer.echo(f"removed {len(gone)} files of an earlier deck: {', '.join(p.name for p in gone[:4])}"
+                   f"{', …' if len(gone) > 4 else ''}")
 
 
 def register(app: typer.Typer, friendly: Callable) -> None:

@@ -7,7 +7,8 @@ the inputs are. Symbols come from `t.symbolic` (SymPy), printed, never re-derive
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -22,32 +23,79 @@ _TEXT = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} · {1}", "div": "{0
          "pow": "{0}^{1}", "neg": "-{0}", "abs": "|{0}|", "sigmoid": "σ({0})", "sqrt": "√({0})"}
 
 
-@dataclass
+def per_trace(fn):  # noqa: ANN001, ANN201 - a Trace is unhashable (dicts inside): memoise by identity
+    """Memoise a function of one Trace (a few traces at a time)."""
+    cache: dict[int, tuple] = {}
+
+    @functools.wraps(fn)
+    def run(t: "Trace"):  # noqa: ANN202
+        hit = cache.get(id(t))
+        if hit is None or hit[0] is not t:
+            if len(cache) > 8:
+                cache.clear()
+            hit = cache[id(t)] = (t, fn(t))
+        return hit[1]
+
+    return run
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """When each number becomes known: a step index per value, gradient sent and total."""
+
+    values: dict[str, int]                                        # node -> step computing it (-1: given)
+    all_values: int                                               # from this step on every value is shown
+    sent: dict[tuple[str, str, int], tuple[int, "Number"]]        # (gate, wrt, arg) -> (step, grad)
+    totals: dict[str, tuple[int, "Number"]]                       # node -> (step, ∂out/∂node)
+    received: dict[str, list[int]]                                # node -> backward steps sending to it
+
+
+@per_trace
+def _timeline(t: "Trace") -> _Timeline:
+    """One pass over the steps, so a slide asks 'known yet?' in O(1), not O(steps): big graphs stay linear."""
+    values = {n: -1 for n, kind in t.graph.nodes(data="kind") if kind != "gate"}
+    sent: dict = {}
+    totals: dict = {}
+    received: dict[str, list[int]] = {}
+    for i, s in enumerate(t.steps):
+        if s.phase == "forward":
+            values.setdefault(s.node, i)
+        elif s.wrt is None:
+            totals[s.node] = (i, s.value)
+        else:
+            sent[(s.node, s.wrt, s.arg)] = (i, s.value)
+            received.setdefault(s.wrt, []).append(i)
+            if s.branch == s.branches:
+                totals[s.wrt] = (i, s.total)
+    first_back = next((i for i, s in enumerate(t.steps) if s.phase == "backward"), len(t.steps))
+    return _Timeline(values, first_back, sent, totals, received)
+
+
+@dataclass(frozen=True)
 class Known:
     """What is known on the slide of step `index`: forward values, and gradients sent so far."""
 
     index: int
-    values: set[str] = field(default_factory=set)                       # nodes whose value is known
-    sent: dict[tuple[str, str, int], "Number"] = field(default_factory=dict)  # (gate, wrt, arg) -> grad
-    totals: dict[str, "Number"] = field(default_factory=dict)           # node -> ∂out/∂node, all paths in
+    at: _Timeline
+
+    def has_value(self, node: str) -> bool:
+        """Whether the node's forward value is shown (every value is, once the backward pass starts)."""
+        return self.index >= self.at.all_values or self.at.values.get(node, self.at.all_values) <= self.index
+
+    def sent(self, key: tuple[str, str, int]) -> "Number | None":
+        """The gradient sent along (gate, wrt, arg), if sent by now."""
+        hit = self.at.sent.get(key)
+        return hit[1] if hit is not None and hit[0] <= self.index else None
+
+    def total(self, node: str) -> "Number | None":
+        """∂out/∂node summed over all its paths, once the last path has arrived."""
+        hit = self.at.totals.get(node)
+        return hit[1] if hit is not None and hit[0] <= self.index else None
 
 
 def known(t: "Trace", index: int) -> Known:
     """The state after step `index` (0-based): values computed so far and gradients sent so far."""
-    state = Known(index)
-    state.values = {n for n, kind in t.graph.nodes(data="kind") if kind != "gate"}
-    for s in t.steps[:index + 1]:
-        if s.phase == "forward":
-            state.values.add(s.node)
-        elif s.wrt is None:
-            state.totals[s.node] = s.value
-        else:
-            state.sent[(s.node, s.wrt, s.arg)] = s.value
-            if s.branch == s.branches:
-                state.totals[s.wrt] = s.total
-    if t.steps[index].phase == "backward" or not any(s.phase == "forward" for s in t.steps):
-        state.values = set(t.graph.nodes)
-    return state
+    return Known(index, _timeline(t))
 
 
 def name(t: "Trace", node: str) -> str:
@@ -87,10 +135,19 @@ def _local_text(t: "Trace", node: str, arg: int) -> str:
     return text.replace("**", "^").replace("*", " · ")
 
 
+MAX_TERMS = 8  # a sum over more paths is written 1 + 1 + 1 + … + 1: a caption is one line
+
+
 def _paths(t: "Trace", index: int) -> list["Number"]:
     """The gradients the node of backward step `index` received so far, one per path."""
-    wrt = t.steps[index].wrt
-    return [s.value for s in t.steps[:index + 1] if s.phase == "backward" and s.wrt == wrt]
+    return [t.steps[j].value for j in _timeline(t).received.get(t.steps[index].wrt, []) if j <= index]
+
+
+def _sum(terms: list[str]) -> str:
+    """Terms joined by ' + ', the middle elided when there are more than MAX_TERMS."""
+    if len(terms) > MAX_TERMS:
+        terms = [*terms[:3], "…", *terms[-2:]]
+    return " + ".join(terms)
 
 
 def equation(t: "Trace", index: int) -> list[str]:
@@ -114,7 +171,7 @@ def equation(t: "Trace", index: int) -> list[str]:
     lines = [" = ".join([*parts, fmt(s.value)])]
     if s.branches > 1 and s.branch == s.branches:
         paths = _paths(t, index)
-        lines.append(f"∂{out}/∂{w} = " + " + ".join(num(p) for p in paths) + f" = {fmt(s.total)}"
+        lines.append(f"∂{out}/∂{w} = " + _sum([num(p) for p in paths]) + f" = {fmt(s.total)}"
                      f"   (the sum over its {s.branches} paths)")
     return lines
 
@@ -176,5 +233,6 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
     parts += [rf"{tex_num(s.upstream)} \cdot {tex_num(s.local)}", tex_num(s.value, False)]
     lines = [" = ".join(parts)]
     if s.branches > 1 and s.branch == s.branches:
-        lines.append(f"{d(out, w)} = " + " + ".join(tex_num(p) for p in _paths(t, index)) + f" = {tex_num(s.total, False)}")
+        lines.append(f"{d(out, w)} = " + _sum([tex_num(p) for p in _paths(t, index)]).replace("…", r"\dots")
+                     + f" = {tex_num(s.total, False)}")
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,7 +54,15 @@ def _run(path: str, args: list[str]) -> None:
     try:
         done = subprocess.run([path, *args], capture_output=True, timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        raise TutorError(f"{Path(path).name} took more than {TIMEOUT} s; the graph is too large to draw") from None
+        raise TutorError(f"{Path(path).name} took more than {TIMEOUT} s; the graph is too large to draw: "
+                         f"choose fewer slides with --steps, or draw a smaller graph") from None
+    if done.returncode < 0:  # killed by a signal: a segfault or the kernel's OOM killer, on a huge layout
+        try:
+            sig = signal.Signals(-done.returncode).name
+        except ValueError:
+            sig = f"signal {-done.returncode}"
+        raise TutorError(f"{Path(path).name} crashed ({sig}) while laying out the slides, most likely because the "
+                         f"graph is too large to draw: choose fewer slides with --steps, or draw a smaller graph")
     if done.returncode != 0:
         why = done.stderr.decode(errors="replace").strip().splitlines()
         raise TutorError(f"{Path(path).name} failed: {why[-1] if why else 'exit ' + str(done.returncode)}")

@@ -11,13 +11,13 @@ trace gives byte-identical SVG.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
 from ..fmt import fmt
-from .chain import Known, equation, known, name, program_line, title
+from ..errors import TutorError
+from .chain import Known, equation, known, name, per_trace, program_line, title
 from .labels import FONT, SIZE, THEMES, Theme, caption, gate_label, width, wire_label
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 MAX_FULL = 80                         # above this many drawn nodes a slide shows the step's neighbourhood
 RADIUS = 2                            # ... within this many edges of the step's node
+MAX_FOCUS = 60                        # ... at most this many drawn nodes (boxes count): the nearest ones
+MAX_WHOLE = 2_000                     # a graph drawn whole (`whole=True`) at most: dot takes minutes beyond
 
 
 @dataclass(frozen=True)
@@ -38,26 +40,11 @@ class Wire:
     grad: tuple  # ("sent", gate, wrt, arg) | ("total", node) | () for a constant
 
 
-def _per_trace(fn):  # noqa: ANN001, ANN202 - a Trace is unhashable (dicts inside): memoise by identity
-    cache: dict[int, tuple] = {}
-
-    @functools.wraps(fn)
-    def run(t: "Trace"):  # noqa: ANN202
-        hit = cache.get(id(t))
-        if hit is None or hit[0] is not t:
-            if len(cache) > 8:
-                cache.clear()
-            hit = cache[id(t)] = (t, fn(t))
-        return hit[1]
-
-    return run
-
-
 def _box(node: str) -> str:
     return f"box:{node}"
 
 
-@_per_trace
+@per_trace
 def wires(t: "Trace") -> tuple[Wire, ...]:
     """Every wire of the drawing, in graph order: arguments into gates, gates into their name boxes."""
     g, out = t.graph, []
@@ -78,21 +65,21 @@ def wires(t: "Trace") -> tuple[Wire, ...]:
 
 def wire_text(t: "Trace", w: Wire, state: Known) -> tuple[str, str]:
     """The value and gradient a wire shows on a slide ('' where not yet known)."""
-    value = fmt(t.number(w.node)) if w.node in state.values else ""
+    value = fmt(t.number(w.node)) if state.has_value(w.node) else ""
     if not w.grad:
         return value, ""
-    got = state.sent.get(w.grad[1:]) if w.grad[0] == "sent" else state.totals.get(w.grad[1])
+    got = state.sent(w.grad[1:]) if w.grad[0] == "sent" else state.total(w.grad[1])
     return value, "" if got is None else fmt(got)
 
 
-@_per_trace
+@per_trace
 def _widths(t: "Trace") -> dict[str, float]:
     """Each wire's cell width: its widest text on any slide (the final one holds them all)."""
     final = known(t, len(t.steps) - 1)
     return {w.id: max(56.0, *(width(x) for x in wire_text(t, w, final))) for w in wires(t)}
 
 
-@_per_trace
+@per_trace
 def _caption_size(t: "Trace") -> tuple[float, int]:
     """The caption's width and line count over every step: fixed per deck, so the layout is too."""
     eqs = [equation(t, i) for i in range(len(t.steps))]
@@ -109,15 +96,62 @@ def geometry(t: "Trace", index: int, keep: set[str] | None) -> tuple[dict[str, f
     return _widths(t), max(width(line, SIZE + 2) for line in lines), len(lines)
 
 
+@per_trace
+def _order(t: "Trace") -> dict[str, int]:
+    """Each node's position in evaluation order: 'near' on a neighbourhood slide, and the drawing order."""
+    return {n: k for k, n in enumerate(t.graph)}
+
+
+@per_trace
+def _wires_of(t: "Trace") -> dict[str, list[int]]:
+    """Node -> indices (into `wires`) of the wires carrying its value: a slide looks up only its own."""
+    out: dict[str, list[int]] = {}
+    for k, w in enumerate(wires(t)):
+        out.setdefault(w.node, []).append(k)
+    return out
+
+
+def _cost(t: "Trace", n: str) -> int:
+    """Drawn nodes for graph node `n`: a named gate (and the output) has its name box too."""
+    a = t.graph.nodes[n]
+    return 2 if a["kind"] == "gate" and (a["name"] or n == t.output) else 1
+
+
+def _neighbours(t: "Trace", n: str) -> set[str]:
+    g = t.graph
+    return {m for m in (*g.predecessors(n), *g.successors(n)) if not g.nodes[m].get("folded")}
+
+
 def focus(t: "Trace", index: int, whole: bool = False) -> set[str] | None:
-    """The nodes a slide of a too-large graph shows (the step's neighbourhood), or None for all."""
+    """The nodes a slide of a too-large graph shows, or None for all: those within RADIUS edges of
+    the step's node, level by level, nearest in evaluation order first, MAX_FOCUS drawn nodes at
+    most; so `x` used by 10,000 gates shows its nearest uses, not 10,000 (dot would crash)."""
     if whole or t.graph.number_of_nodes() <= MAX_FULL:
         return None
-    import networkx as nx
+    s, order = t.steps[index], _order(t)
+    keep = [s.node] + ([s.wrt] if s.wrt and s.wrt != s.node else [])
+    seen, budget = set(keep), MAX_FOCUS - sum(_cost(t, n) for n in keep)
+    frontier = keep
+    for _ in range(RADIUS):
+        ring = {m for n in frontier for m in _neighbours(t, n)} - seen
+        frontier = []
+        for m in sorted(ring, key=lambda m: (abs(order[m] - order[s.node]), order[m])):
+            if _cost(t, m) <= budget:
+                budget -= _cost(t, m)
+                frontier.append(m)
+        seen.update(frontier)
+    return seen
 
-    s = t.steps[index]
-    near = nx.single_source_shortest_path_length(t.graph.to_undirected(as_view=True), s.node, cutoff=RADIUS)
-    return set(near) | ({s.wrt} if s.wrt else set())
+
+def hidden(t: "Trace", keep: set[str]) -> list[tuple[str, int]]:
+    """Shown nodes with wires to nodes not shown, and how many: [(node, count)], most first."""
+    g, out = t.graph, []
+    for n in keep:
+        ends = [m for _, m in g.out_edges(n)] + [m for m, _ in g.in_edges(n)]  # x + x: two wires, one node
+        cut = sum(1 for m in ends if m not in keep and not g.nodes[m].get("folded"))
+        if cut:
+            out.append((n, cut))
+    return sorted(out, key=lambda nc: (-nc[1], _order(t)[nc[0]]))
 
 
 def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
@@ -137,6 +171,9 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
     th, state = THEMES[theme], known(t, len(t.steps) - 1 if final else index)
     s, g = t.steps[index], t.graph
     keep = focus(t, index, whole)
+    if keep is None and t.graph.number_of_nodes() > MAX_WHOLE:
+        raise TutorError(f"the graph has {t.graph.number_of_nodes():,} nodes; a slide draws at most {MAX_WHOLE:,} "
+                         f"whole (layout would take minutes): draw a smaller graph")
     widths, caption_w, caption_lines = geometry(t, index, keep)
     hot = set() if final or blanks is not None else {s.node}
     hot_wire = None if not hot or s.phase == "forward" else \
@@ -146,8 +183,10 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
              f'fontname="{FONT}", fontcolor="{th.fg}", labelloc=b, labeljust=l];',
              f'  node [fontname="{FONT}", fontsize={SIZE + 2}, color="{th.fg}", fontcolor="{th.fg}", penwidth=2];',
              f'  edge [color="{th.fg}", penwidth=2, arrowsize=0.9];']
-    for n, attrs in g.nodes(data=True):
-        if attrs.get("folded") or (keep is not None and n not in keep):
+    order = _order(t)
+    for n in g if keep is None else sorted(keep, key=order.__getitem__):  # graph order: same bytes every run
+        attrs = g.nodes[n]
+        if attrs.get("folded"):
             continue
         cls, extra = attrs["kind"], ""
         if n in hot:
@@ -165,9 +204,10 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
             label = escape(attrs["label"])
             style = "rounded" if attrs["kind"] == "input" else "dashed"
             lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=box, style={style}, label="{label}"{extra}];')
-    for w in wires(t):
-        if keep is not None and not (w.node in keep and (w.dst.removeprefix("box:") in keep)):
-            continue
+    every = wires(t)
+    chosen = every if keep is None else [every[k] for k in sorted(k for n in keep for k in _wires_of(t).get(n, ()))
+                                         if every[k].dst.removeprefix("box:") in keep]
+    for w in chosen:
         value, grad = wire_text(t, w, state)
         blank = None
         if blanks is not None and w.id in blanks:
@@ -189,5 +229,8 @@ def _caption(t: "Trace", index: int, th: Theme, size: tuple[float, int], keep: s
     cells, count = size
     head, eqs = (program_line(t), notes) if notes is not None else (title(t, index), equation(t, index))
     if keep is not None:
-        eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes()} nodes: the step's neighbourhood)"]
+        cut = hidden(t, keep)
+        more = f"; {sum(k for _, k in cut):,} wires to nodes not shown are cut (" + ", ".join(
+            f"{name(t, n)}: {k:,}" for n, k in cut[:3]) + (", …)" if len(cut) > 3 else ")") if cut else ""
+        eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes():,} nodes: the step's neighbourhood{more})"]
     return caption(head, eqs + [""] * (count - len(eqs)), max(cells, *(width(x, SIZE + 2) for x in eqs)), th)

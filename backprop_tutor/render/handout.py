@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from . import engine as gv
 from .chain import equation, known, name, program_line
-from .graphviz import Wire, to_dot, wire_text, wires
+from ..errors import TutorError
+from .graphviz import MAX_FULL, Wire, to_dot, wire_text, wires
 from .labels import THEMES
 
 if TYPE_CHECKING:
@@ -63,10 +64,18 @@ def _page(t: "Trace", svg: bytes, heading: str, rows: list[tuple[str, str]], the
             f"<code>{escape(program_line(t))}</code></p>{body}<table>{table}</table></body></html>\n")
 
 
+def check_handout(t: "Trace") -> None:
+    """Refuse a worksheet of a graph too big to print whole on a page (a slide shows only a part)."""
+    if t.graph.number_of_nodes() > MAX_FULL:
+        raise TutorError(f"a handout draws the whole graph on one page; this one has {t.graph.number_of_nodes():,} "
+                         f"nodes (at most {MAX_FULL}): leave out 'handout', or choose a smaller graph")
+
+
 def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "auto") -> list[Path]:
     """Write handout.html / handout-key.html and their PDFs into `out`; returns the paths."""
     from .slides import merge_pdf, write_pdf
 
+    check_handout(t)
     spaces = blanks(t)
     out_name = t.output_name
     by_id = {w.id: w for w in wires(t)}

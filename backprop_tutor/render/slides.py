@@ -10,6 +10,7 @@ tex: every step's equation as LaTeX, one Beamer frame per step.  handout: worksh
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("svg", "png", "pdf", "html", "gif", "tex", "handout")
 MAX_SLIDES = 400                        # more is not a lecture (and would take minutes): choose --steps
+MAX_NODES = 20_000                      # graph nodes at most: beyond, tracing alone takes seconds and 100s of MB
 FRAME_MS, LAST_MS = 1500, 4000          # GIF: each backward step, and the finished picture
 EPOCH = time.gmtime(946_684_800)  # 2000-01-01: fixed PDF dates, so the same deck gives the same bytes
 
@@ -104,6 +106,25 @@ def write_tex(t: "Trace", path: Path, steps: Sequence[int], images: bool) -> Non
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
+def check_size(nodes: int) -> None:
+    """Refuse a graph too large for slides, in one line, before any work on it."""
+    if nodes > MAX_NODES:
+        raise TutorError(f"the graph has {nodes:,} nodes; slides draw graphs of at most {MAX_NODES:,} "
+                         f"(a lecture's is far smaller): draw a smaller graph")
+
+
+# Every file a deck writes: a new deck removes these first, so no slide of an earlier deck is left behind.
+OWN = re.compile(r"step-\d+-(forward|backward)\.(svg|png)|deck\.(pdf|html|tex)|backward\.gif|"
+                 r"handout(-key)?\.(html|pdf)")
+
+
+def stale(out: Path) -> list[Path]:
+    """The files of an earlier deck in `out` (only names this tool writes; anything else is left alone)."""
+    if not out.is_dir():
+        return []
+    return sorted(p for p in out.iterdir() if OWN.fullmatch(p.name) and (p.is_file() or p.is_symlink()))
+
+
 def parse_steps(text: str | None, count: int) -> list[int]:
     """'1-8,21' -> 0-based step indices [0..7, 20]; None or '' -> every step.
 
@@ -134,9 +155,14 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
     Returns the files written; `progress(done, total)` is called as images are drawn.
     """
     chosen = list(steps) if steps is not None else list(range(len(t.steps)))
+    check_size(t.graph.number_of_nodes())
     if len(chosen) > MAX_SLIDES:
         raise TutorError(f"this walkthrough has {len(chosen):,} steps; a deck of more than {MAX_SLIDES} slides "
                          f"is not a lecture: choose some with --steps (e.g. --steps 1-20), or a smaller graph")
+    if "handout" in formats:
+        from .handout import check_handout
+
+        check_handout(t)
     out.mkdir(parents=True, exist_ok=True)
     vector = "pdf" in formats and gv.find(engine)[0] == "dot"  # graphviz-pure has no PDF writer
     need = [f for f in ("svg", "png") if f in formats or (f == "svg" and "html" in formats) or
@@ -151,6 +177,8 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
 
     sources = [to_dot(t, i, theme) for i in chosen] if need else []
     images = dict(zip(chosen, gv.render(sources, need, engine, done=tick))) if need else {}
+    for old in stale(out):  # only now: a deck that fails to draw leaves the earlier one intact
+        old.unlink()
     written: list[Path] = []
     for fmt in ("svg", "png"):
         if fmt in formats:
