@@ -153,15 +153,11 @@ def problem_from(table: dict, fail: Any) -> Problem:
     if not isinstance(at, dict):
         raise fail("at", "at must be a table of input values: at = { x = -2, y = 5 }")
     for name, value in at.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | str) or _num(value) is None:
-            raise fail("at", f"at.{name} = {_short(value)} is not a finite number")
-        if not _float64(_num(value)):
-            raise fail("at", f"at.{name} {TOO_LARGE}")
+        if why := _not_a_value(value):
+            raise fail("at", f"at.{name} {why}")
     lr = table.get("lr")
-    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float | str) or _num(lr) is None):
-        raise fail("lr", f"lr = {_short(lr)} is not a finite number")
-    if lr is not None and not _float64(_num(lr)):
-        raise fail("lr", f"lr {TOO_LARGE}")
+    if lr is not None and (why := _not_a_value(lr)):
+        raise fail("lr", f"lr {why}")
     params = table.get("params")
     if params is not None and (not isinstance(params, list) or not all(isinstance(p, str) for p in params)):
         raise fail("params", "params must be a list of input names: params = [\"w1\", \"w2\"]")
@@ -198,7 +194,25 @@ def _raise(err: Exception) -> Any:
     raise err
 
 
-def _float64(value: int | float | Fraction) -> bool:
+def _not_a_value(value: Any) -> str:
+    """Why `value` cannot be an input value or a learning rate ("" when it can), in true words."""
+    from .parse import number
+
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or value in ("", "+", "-"):
+        return f"= {_short(value)} is not a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"= {value!r} is not a finite number"
+    if isinstance(value, str) and _num(value) is None:
+        try:
+            number(value.strip().lstrip("+-"))
+        except ValueError as err:  # "the number '1e999' is out of range (...)": say that, not "not a number"
+            if str(err).startswith("the number ") and " is " in str(err):
+                return f"= {_short(value)} is {str(err).split(' is ', 1)[1]}"
+        return f"= {_short(value)} is not a number"
+    return "" if _float64(_num(value)) else TOO_LARGE
+
+
+def _float64(value: float | Fraction) -> bool:
     """True when `value` fits a float64 (the engine computes in float64; 10**400 does not fit)."""
     try:
         return math.isfinite(float(value))

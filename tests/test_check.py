@@ -211,8 +211,8 @@ def test_numbers_no_float64_holds_are_clear_errors(tmp_path: Path) -> None:
         check_answers({"program": "f = x * y", "at": {"x": 2, "y": 3}, "lr": 1e308}, {"new:x": 1})
     big = "1" + "0" * 400
     runner = CliRunner()
-    for name, text in [("at.toml", f'[problem]\nprogram = "f = x * z"\nat = {{ x = 1, z = {big} }}\n'
-                                   '[answers]\nf = 1\n'),
+    for name, text in [("at.toml", (f'[problem]\nprogram = "f = x * z"\nat = {{ x = 1, z = {big} }}\n'
+                                    '[answers]\nf = 1\n')),
                        ("answer.toml", f'[answers]\nf = {big}\n')]:
         (tmp_path / name).write_text(text)
         out = runner.invoke(app, ["check", str(tmp_path / name), "--key", str(EXAMPLES / "key.toml")])

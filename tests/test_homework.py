@@ -61,8 +61,8 @@ def test_same_problem_despite_spelling() -> None:
     ('[problem]\nprogram = "x*y"\nat = { x = 1 }\n[answer]\nf = 1\n', 4, "unknown entry 'answer'"),
     ('[problem]\nat = { x = 1 }\n', 1, "exactly one of program"),
     ('[problem]\nprogram = "x"\nexpression = "x"\n', 1, "exactly one of program"),
-    ('[problem]\nprogram = "x"\nat = { x = "two" }\n', 3, "not a finite number"),
-    ('[problem]\nprogram = "x"\nat = { x = true }\n', 3, "not a finite number"),
+    ('[problem]\nprogram = "x"\nat = { x = "two" }\n', 3, "at.x = 'two' is not a number"),
+    ('[problem]\nprogram = "x"\nat = { x = true }\n', 3, "at.x = True is not a number"),
     ('[problem]\nprogram = "x"\nlr = "fast"\n', 3, "lr"),
     ('[problem]\nprogram = "x"\nparams = "w"\n', 3, "params must be a list"),
     ('[problem]\nprogram = "x"\ncolour = 1\n', 3, "unknown entry 'colour'"),
@@ -125,7 +125,7 @@ def test_numbers_past_float64_are_refused_with_file_and_line(text: str, line: in
 def test_a_large_but_finite_learning_rate_is_a_number() -> None:
     hw = loads('[problem]\nprogram = "f = x * y"\nat = { x = 2, y = 1e-310 }\nlr = 1e308\n', "hw.toml")
     assert hw.problem.lr == Fraction(10) ** 308 and dict(hw.problem.at)["y"] == 1e-310
-    with pytest.raises(HomeworkError, match="lr = 'fast' is not a finite number"):
+    with pytest.raises(HomeworkError, match="lr = 'fast' is not a number"):
         loads('[problem]\nprogram = "x"\nlr = "fast"\n', "hw.toml")
 
 
@@ -141,3 +141,13 @@ def test_what_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_path: Pat
     (tmp_path / "real.toml").write_text("[answers]\nf = 1\n")
     (tmp_path / "link.toml").symlink_to(tmp_path / "real.toml")
     assert load(tmp_path / "link.toml").answers == {"f": 1}      # a link to a file is that file
+
+
+@pytest.mark.parametrize("value, message", [
+    ('"1e99999999"', "at.x = '1e99999999' is out of range"), ('"' + "1" * 400 + '"', "is too long"),
+    ('"1e400"', "at.x is too large for a float64"), ('"abc"', "at.x = 'abc' is not a number"),
+    ('""', "at.x = '' is not a number"), ("inf", "at.x = inf is not a finite number"),
+])
+def test_an_unusable_input_value_is_said_for_what_it_is(value: str, message: str) -> None:
+    with pytest.raises(HomeworkError, match=message.replace("(", r"\(")):
+        loads(f'[problem]\nprogram = "f = x * y"\nat = {{ x = {value}, y = 2 }}\n', "hw.toml")
