@@ -55,17 +55,23 @@ def job_from_key(path: str | os.PathLike, timeout: float = 10.0, memory_mb: int 
                 except TutorError as err:
                     raise HomeworkError(f"{key.at(table, name)}: [{table}] {name!r} {err}") from None
     expected = tuple(key.points) or tuple(traced.defaults())
+    for name in expected if not key.points else ():  # the answers asked for by default must exist too
+        try:
+            traced.target(name)
+        except TutorError as err:
+            raise HomeworkError(f"{key.at('problem', 'lr')}: answer {name!r} (asked by default): {err}") from None
     return Job(key.problem, expected, dict(key.points), dict(key.tolerance), timeout, memory_mb)
 
 
-def limits(timeout: float, memory_mb: int) -> None:
-    """TutorError unless 0 < timeout <= MAX_TIMEOUT and MIN_MEMORY_MB <= memory_mb <= MAX_MEMORY_MB."""
-    if not 0 < timeout <= MAX_TIMEOUT:  # also refuses nan; inf would overflow the timer
+def limits(timeout: float, memory_mb: int, least_mb: int = MIN_MEMORY_MB) -> None:
+    """TutorError unless 0 < timeout <= MAX_TIMEOUT and least_mb <= memory_mb <= MAX_MEMORY_MB."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TutorError(f"--timeout {timeout!r}: give seconds per submission, a number")
+    if not 0 < timeout <= MAX_TIMEOUT:
         raise TutorError(f"--timeout {timeout:g}: give seconds per submission, more than 0 and at most "
-                         f"{MAX_TIMEOUT:g}")
-    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or \
-            not MIN_MEMORY_MB <= memory_mb <= MAX_MEMORY_MB:
-        raise TutorError(f"--memory {memory_mb}: give megabytes per worker, from {MIN_MEMORY_MB} to "
+                         f"{MAX_TIMEOUT:g}")  # also refuses nan; inf would overflow the timer
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or not least_mb <= memory_mb <= MAX_MEMORY_MB:
+        raise TutorError(f"--memory {memory_mb}: give megabytes per worker, from {least_mb} to "
                          f"{MAX_MEMORY_MB:,} (what setrlimit accepts)")
 
 
@@ -125,7 +131,10 @@ def _init(job: Job) -> None:
 
     key = prepare(job.problem)
     for name in job.expected:  # the key's own formulas, once, not on a student's clock
-        key.formula_of(key.target(name))
+        try:
+            key.formula_of(key.target(name))
+        except TutorError:  # a hand-built Job: the rows will say what is wrong with it
+            pass
 
 
 def _chunk(paths: Sequence[str], job: Job) -> list[dict[str, Any]]:
@@ -162,6 +171,7 @@ def submissions(directory: str | os.PathLike, skip: Sequence[str | os.PathLike] 
 def grade(paths: Sequence[str], job: Job, workers: int = 2,
           advance: Callable[[int], None] = lambda n: None) -> list[dict[str, Any]]:
     """A row per path, in order, graded by `workers` processes."""
+    limits(job.timeout, job.memory_mb, least_mb=1)  # a Job built by hand: a worker would fail on each
     rows: dict[str, dict] = {}
     todo = [list(paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
     while todo:  # a chunk whose worker died or hung is split in two and re-run, down to the culprit

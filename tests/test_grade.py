@@ -270,3 +270,26 @@ def test_a_short_timeout_costs_time_not_a_broken_worker(tmp_path: Path) -> None:
     for r in rows.values():   # on a loaded machine a file may time out; none may fail otherwise
         assert r["score"] == "10" or "took longer than 0.1 s" in r["error"], r
     assert sum(r["score"] == "10" for r in rows.values()) >= 6
+
+
+def test_a_hand_built_job_with_limits_out_of_range_is_refused_before_any_worker(tmp_path: Path) -> None:
+    import dataclasses
+
+    from backprop_tutor.grade import grade, job_from_key
+
+    path = tmp_path / "a.toml"
+    path.write_text(GOOD.format(sid="a"))
+    job = job_from_key(KEY)
+    for bad in [dataclasses.replace(job, timeout=float("inf")), dataclasses.replace(job, memory_mb=2**60)]:
+        with pytest.raises(TutorError, match="--timeout|--memory"):
+            grade([str(path)], bad, workers=1)
+    with pytest.raises(TutorError, match="--memory 99999999999999"):
+        job_from_key(KEY, memory_mb=99999999999999)
+
+
+def test_a_key_whose_default_answers_overflow_is_refused_up_front(tmp_path: Path) -> None:
+    key = tmp_path / "key.toml"     # no [points]: f, df/dx, df/dy and new:x, new:y are asked for
+    key.write_text('[problem]\nprogram = "f = x * y"\nat = { x = 2, y = 3 }\nlr = 1e308\n')
+    result = CliRunner().invoke(app, ["grade", str(tmp_path), "--key", str(key), "--out", str(tmp_path / "g.csv")])
+    assert result.exit_code == 2 and "line 4: answer 'new:x' (asked by default): the update" in result.output
+    assert "overflows float64" in result.output and result.output.count("\n") == 1
