@@ -8,6 +8,7 @@ through `to_sympy`, imported only then).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from .parse import parse
 if TYPE_CHECKING:
     from .trace import Number, Trace
 
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 MAX_ANSWER = 500  # characters: an answer is a number or a short formula
 TRIES = 3
 
@@ -84,7 +86,8 @@ class Quiz:
         close = abs(float(got) - float(self.expected)) <= self.tolerance * max(1.0, abs(float(self.expected)))
         if used and self.formula:  # symbolic only when the numbers agree: simplify is the slow part
             return close and self._same_formula(expr), f"{answer} is {fmt(got)} here"
-        return close, (f"{answer} = {fmt(got)}" if used else fmt(got))
+        # a number is echoed as typed: -12.0000000001 rounded to "-12.00" would hide what was judged
+        return close, (answer if _NUMBER.fullmatch(answer) else f"{answer} = {fmt(got)}")
 
     def _same_formula(self, expr) -> bool:  # noqa: ANN001 - a parsed Expr
         import sympy as sp

@@ -8,6 +8,7 @@ with their answers, so a walkthrough can be piped, saved or diffed.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from collections.abc import Callable
@@ -22,13 +23,29 @@ _KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "\x1b[C": NEXT, "\x1bOC":
          "\x1bOD": BACK, "p": BACK, "r": RESTART, "h": HINT, "q": QUIT, "\x03": QUIT, "\x04": QUIT, "\x1b": QUIT}
 
 
-def _escape(fd: int) -> str:
+def _decoder() -> codecs.IncrementalDecoder:
+    """A UTF-8 decoder fed byte by byte: é (two bytes) comes out whole, once both have arrived."""
+    return codecs.getincrementaldecoder("utf-8")("replace")
+
+
+def _char(fd: int, decoder: codecs.IncrementalDecoder) -> str:
+    """The next character typed (rarely two: a broken sequence and what follows it); Ctrl-D at the end."""
+    while True:
+        byte = os.read(fd, 1)
+        if not byte:  # end of input: as if Ctrl-D were pressed, never an endless loop
+            return "\x04"
+        out = decoder.decode(byte)
+        if out:
+            return out
+
+
+def _escape(fd: int, decoder: codecs.IncrementalDecoder) -> str:
     """The rest of an escape sequence (arrow keys arrive at once; a lone Esc does not)."""
     import select
 
     key = "\x1b"
     while select.select([fd], [], [], 0.05)[0] and len(key) < 4:
-        key += os.read(fd, 1).decode("utf-8", "replace")
+        key += _char(fd, decoder)
     return key
 
 
@@ -41,9 +58,10 @@ def read_key() -> str:
     saved = termios.tcgetattr(fd)
     try:
         tty.setcbreak(fd, termios.TCSANOW)  # no flush: keys typed ahead are kept
-        key = os.read(fd, 1).decode("utf-8", "replace")
+        decoder = _decoder()
+        key = _char(fd, decoder)
         if key == "\x1b":
-            key = _escape(fd)
+            key = _escape(fd, decoder)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
     return _KEYS.get(key, "")
@@ -61,26 +79,26 @@ def read_answer(prompt: str) -> tuple[str, str]:
     sys.stdout.write(prompt)
     sys.stdout.flush()
     saved = termios.tcgetattr(fd)
-    text = ""
+    text, decoder = "", _decoder()
     try:
         tty.setcbreak(fd, termios.TCSANOW)  # no flush: keys typed ahead are kept
         while True:
-            ch = os.read(fd, 1).decode("utf-8", "replace")
-            if ch == "\x1b":
-                action = _KEYS.get(_escape(fd), "")
-                if action:
-                    return "key", action
-            elif ch in ("\x03", "\x04"):
-                return "key", QUIT
-            elif ch in ("\r", "\n"):
-                return "answer", text
-            elif ch in ("\x7f", "\x08"):
-                if text:
-                    text = text[:-1]
-                    sys.stdout.write("\b \b")
-            elif ch.isprintable():
-                text += ch
-                sys.stdout.write(ch)
+            for ch in _char(fd, decoder):
+                if ch == "\x1b":
+                    action = _KEYS.get(_escape(fd, decoder), "")
+                    if action:
+                        return "key", action
+                elif ch in ("\x03", "\x04"):
+                    return "key", QUIT
+                elif ch in ("\r", "\n"):
+                    return "answer", text
+                elif ch in ("\x7f", "\x08"):
+                    if text:
+                        text = text[:-1]
+                        sys.stdout.write("\b \b")
+                elif ch.isprintable():
+                    text += ch
+                    sys.stdout.write(ch)
             sys.stdout.flush()
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
@@ -88,10 +106,10 @@ def read_answer(prompt: str) -> tuple[str, str]:
         sys.stdout.flush()
 
 
-def score(screens: list[Screen]) -> tuple[int, int]:
-    """(quizzes answered right, quizzes)."""
+def score(screens: list[Screen]) -> tuple[int, int, int]:
+    """(quizzes answered right, quizzes answered or revealed, quizzes)."""
     quizzes = [s.quiz for s in screens if s.quiz is not None]
-    return sum(q.solved is True for q in quizzes), len(quizzes)
+    return sum(q.solved is True for q in quizzes), sum(q.solved is not None for q in quizzes), len(quizzes)
 
 
 def print_all(screens: list[Screen], title: str, console: Console, start: int = 1) -> None:
@@ -112,7 +130,7 @@ PROMPT = "Your answer (Enter submits, empty skips, ? hint; ←/→ move, Esc qui
 
 def interact(screens: list[Screen], title: str, console: Console, start: int = 1,
              key: Callable[[], str] = read_key,
-             answer: Callable[[str], tuple[str, str]] = read_answer) -> tuple[int, int]:
+             answer: Callable[[str], tuple[str, str]] = read_answer) -> tuple[int, int, int]:
     """Step through the screens with the keys; returns the score."""
     i, show_hint = start - 1, False
     while True:

@@ -216,6 +216,12 @@ def test_quiz_numbers_within_tolerance() -> None:
     assert q.tries == 1 and q.solved is None
 
 
+def test_quiz_echoes_a_number_as_typed() -> None:
+    assert quiz().check("-4.0000000001") == (True, "Correct: -4.0000000001.")   # not "-4.00"
+    assert quiz().check("-8/2") == (True, "Correct: -8/2 = -4.")
+    assert quiz().check("-4.2")[1].startswith("Not quite (-4.2).")
+
+
 def test_quiz_formulas_by_symbolic_equivalence() -> None:
     q = quiz()
     assert q.check("2*z/2") == (True, "Correct: 2*z/2 is -4 here.")

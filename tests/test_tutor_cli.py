@@ -111,8 +111,17 @@ def test_the_loop_with_scripted_keys_and_answers() -> None:
     answers = iter([("answer", "?"), ("answer", "?"), ("answer", "7"), ("answer", "q*z"),   # the value of f
                     ("answer", "z")])                                                     # ∂f/∂q
     console = Console(file=io.StringIO(), width=100, color_system=None)
-    right, total = interact(screens, "chain-rule", console, 1, key=lambda: next(keys), answer=lambda _: next(answers))
-    assert (right, total) == (2, 3)
+    right, answered, total = interact(screens, "chain-rule", console, 1, key=lambda: next(keys),
+                                      answer=lambda _: next(answers))
+    assert (right, answered, total) == (2, 2, 3)   # quit before the third quiz: it is not counted as wrong
     said = next(s.quiz.said for s in screens if s.quiz is not None)
     assert said[:2] == ["Hint: f is the gate '*' applied to q, z", "Hint: q = 3, z = -4"]  # the rule, then the numbers
     assert said[2].startswith("Not quite (7).") and said[3] == "Correct: q*z = -12."
+
+
+def test_the_score_counts_only_the_quizzes_reached() -> None:
+    from backprop_tutor.render.terminal import score_line
+
+    assert score_line(0, 1, 3) == "Score: 0 of 1 answered so far (3 quizzes in this lesson)."
+    assert score_line(0, 0, 3) == "No quiz answered yet (3 in this lesson)."
+    assert score_line(2, 3, 3) == "Score: 2 of 3 quiz questions right."

@@ -64,7 +64,7 @@ def test_quiz_wrong_then_right_then_score() -> None:
 def test_three_wrong_answers_show_the_answer_and_the_end_shows_the_score() -> None:
     child = spawn("run", "chain-rule", "--step", "14")
     child.expect("step 14 of 14")
-    child.expect("Score: 0 of 3")
+    child.expect("No quiz answered yet \\(3 in this lesson\\)")
     child.send("bb")
     child.expect("step 12 of 14")
     child.expect("Your answer")
@@ -78,9 +78,9 @@ def test_three_wrong_answers_show_the_answer_and_the_end_shows_the_score() -> No
     child.expect("step 13 of 14")
     child.send("n")
     child.expect("step 14 of 14")
-    child.expect("Score: 0 of 3")
-    child.send("n")  # past the last step: the lesson ends with the score
-    child.expect("Score: 0 of 3 quiz questions right.")
+    child.expect("Score: 0 of 1 answered so far \\(3 quizzes in this lesson\\).")
+    child.send("n")  # past the last step: the lesson ends with the score of the quizzes reached
+    child.expect("Score: 0 of 1 answered so far \\(3 quizzes in this lesson\\).")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -110,3 +110,29 @@ def test_escape_at_the_answer_prompt_quits() -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_quitting_early_scores_only_the_quizzes_reached() -> None:
+    child = spawn("run", "chain-rule", "--step", "3")
+    child.expect("Your answer")
+    child.send("\r")  # skipped: it counts as answered, and not right
+    child.expect("Skipped. The answer is -12")
+    child.send("q")
+    child.expect("Score: 0 of 1 answered so far \\(3 quizzes in this lesson\\).")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_non_ascii_answers_arrive_whole_and_numbers_are_echoed_as_typed() -> None:
+    child = spawn("run", "chain-rule", "--step", "3")
+    child.expect("Your answer")
+    child.send("zé\r")  # é is two bytes in UTF-8: the parser must see one character
+    child.expect("unexpected character 'é'")
+    child.expect("Your answer")
+    child.send("-12.0000000001\r")
+    child.expect("Correct: -12.0000000001.")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "\ufffd" not in child.before

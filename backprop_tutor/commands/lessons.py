@@ -49,9 +49,11 @@ def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
     if show_all or not (sys.stdout.isatty() and sys.stdin.isatty()):
         print_all(screens, title, console, step)
         return
-    right, total = interact(screens, title, console, step)
+    from ..render.terminal import score_line
+
+    right, answered, total = interact(screens, title, console, step)
     if total:
-        console.print(f"Score: {right} of {total} quiz questions right.", highlight=False)
+        console.print(score_line(right, answered, total), highlight=False)
 
 
 def run(

@@ -18,7 +18,7 @@ from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
 if TYPE_CHECKING:
     from ..trace import Step, Trace
 
-__all__ = ["GraphDrawing", "ScreenView", "equation", "hint", "known", "name"]
+__all__ = ["GraphDrawing", "ScreenView", "equation", "hint", "known", "name", "score_line"]
 SUM_TERMS = 8   # a fan-out's running sum shows at most this many terms
 
 
@@ -133,7 +133,7 @@ class ScreenView:
     reveal: bool = False            # piped / --all: a quiz prints its answer
     show_hint: bool = False
     keys: bool = False
-    score: tuple[int, int] | None = None
+    score: tuple[int, int, int] | None = None   # (right, answered, quizzes): see score_line
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.markdown import Markdown
@@ -269,11 +269,20 @@ def _formula(expr: Any) -> str:
     return pretty if max(map(len, pretty.splitlines())) <= 40 else "—"
 
 
-def _end(s: Any, score: tuple[int, int] | None) -> RenderResult:
+def score_line(right: int, answered: int, total: int) -> str:
+    """The score, counting only the quizzes answered: quitting early is not failing the rest."""
+    if answered == total:
+        return f"Score: {right} of {total} quiz questions right."
+    if not answered:
+        return f"No quiz answered yet ({total} in this lesson)."
+    return f"Score: {right} of {answered} answered so far ({total} quizzes in this lesson)."
+
+
+def _end(s: Any, score: tuple[int, int, int] | None) -> RenderResult:
     from rich.table import Table
 
-    if score is not None and score[1]:
-        yield Text(f"Score: {score[0]} of {score[1]} quiz questions right.", style="bold")
+    if score is not None and score[2]:
+        yield Text(score_line(*score), style="bold")
     t = s.trace
     if t is None:
         return
