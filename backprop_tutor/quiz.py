@@ -8,6 +8,7 @@ through `to_sympy`, imported only then).
 
 from __future__ import annotations
 
+import cmath
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -180,8 +181,11 @@ def _same_here(quiz: Quiz, expr, used: set[str]) -> bool:  # noqa: ANN001 - a pa
     for k in (1, 2, 3):
         point = {sym.symbols[x]: sp.Float(float(t.number(x)) + 1e-3 * k * (j + 1) * (-1) ** j)
                  for j, x in enumerate(t.inputs)}
-        value = complex(diff.xreplace(point).evalf())
-        if value == value and abs(value) > 1e-9 * max(1.0, abs(complex(target.xreplace(point).evalf()))):
+        try:
+            value, scale = complex(diff.xreplace(point).evalf()), complex(target.xreplace(point).evalf())
+        except (TypeError, ValueError):  # undefined there (nan, zoo, an unevaluated step): no verdict
+            continue
+        if cmath.isfinite(value) and abs(value) > 1e-9 * max(1.0, abs(scale)):
             return False
     return True
 
