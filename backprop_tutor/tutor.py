@@ -246,8 +246,10 @@ def explain(text: str, at: dict[str, Any], expand: bool = False) -> Lesson:
     from .parse import parse
 
     parse(text)
+    whole = " ; ".join(text.splitlines())
+    shown = f"`{whole}`" if len(whole) <= 200 else f"`{whole[:200]}…` ({len(whole):,} characters)"  # 10,000 terms
     steps = (StepSpec("narrative", {"title": "The graph", "show": "graph",
-                                    "text": f"We walk through `{' ; '.join(text.splitlines())}` "
+                                    "text": f"We walk through {shown} "
                                             "gate by gate: first forward, then backward."}, 0),
              StepSpec("forward", {}, 1), StepSpec("backward", {}, 2))
     return Lesson("explain", text, "", "<explain>", {"main": GraphSpec("main", text, at, expand, 1)}, steps, "")

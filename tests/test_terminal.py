@@ -160,3 +160,13 @@ def test_a_long_walkthrough_shows_its_ends_and_says_what_it_skips() -> None:
     assert "`tutor grad` prints every value and gradient" in gaps[0].text
     shown = text(ScreenView(gaps[1], 1, len(screens), "explain"))
     assert "│ 1000 │" in shown    # the gap shows the graph as it stands after the skipped steps
+
+
+def test_the_end_table_of_a_graph_with_many_inputs_is_bounded() -> None:
+    from backprop_tutor.render.terminal import END_ROWS
+
+    text_in = " + ".join(f"w{i}*x{i}" for i in range(100))
+    screens = build(explain(text_in, {f"{p}{i}": 2 for i in range(100) for p in "wx"}))
+    shown = text(ScreenView(screens[-1], len(screens), len(screens), "explain"), width=120)
+    assert f"│ x{END_ROWS // 2 - 1} " in shown and f"│ w{END_ROWS // 2} " not in shown
+    assert f"… and {200 - END_ROWS} more inputs (`tutor grad` lists them all)" in shown

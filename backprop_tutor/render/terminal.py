@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GraphDrawing", "ScreenView", "equation", "hint", "known", "name", "score_line"]
 SUM_TERMS = 8   # a fan-out's running sum shows at most this many terms
+END_ROWS = 40   # inputs in the end screen's table
 
 
 def _apply(gate: str, args: list[str], negs: list[bool]) -> str:
@@ -286,14 +287,17 @@ def _end(s: Any, score: tuple[int, int, int] | None) -> RenderResult:
     t = s.trace
     if t is None:
         return
-    formulas = [_formula(t.symbolic.grad(x)) for x in t.inputs]
+    shown = t.inputs[:END_ROWS]  # a graph of 10,000 inputs ends with a table, not a book
+    formulas = [_formula(t.symbolic.grad(x)) for x in shown]
     table = Table(title=f"{t.output_name} = {fmt(t.number(t.output))}", title_justify="left")
     table.add_column("input")
     table.add_column("value", justify="right", style=VALUE)
     table.add_column(f"∂{t.output_name}/∂input", justify="right", style=GRAD)
     if any(f != "—" for f in formulas):
         table.add_column("formula")
-    for x, formula in zip(t.inputs, formulas):
+    for x, formula in zip(shown, formulas):
         cells = [x, fmt(t.number(x)), fmt(t.number(x, "grad"))]
         table.add_row(*cells, *([formula] if len(table.columns) == 4 else []))
     yield table
+    if len(t.inputs) > len(shown):
+        yield Text(f"… and {len(t.inputs) - len(shown):,} more inputs (`tutor grad` lists them all)", style="dim")
