@@ -133,43 +133,67 @@ def _apply(gate: str, args: list) -> Fraction | float:
     return out
 
 
-class Timeout(Exception):
-    """SymPy (or a submission) ran past its time bound."""
+class Timeout(BaseException):
+    """SymPy (or a submission) ran past its time bound; `owner` is the time_limit that ran out.
+
+    A BaseException, so that no `except Exception` on the way (SymPy's, the checker's) swallows it.
+    """
+
+    def __init__(self, message: str = "", owner: object = None) -> None:
+        super().__init__(message)
+        self.owner = owner
+
+
+_deadlines: list[tuple[float, object]] = []   # the limits in force: (monotonic deadline, owner), nearest last
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise Timeout in the block after `seconds` (main thread, Unix); nests inside an outer limit."""
+def time_limit(seconds: float) -> Iterator[object]:
+    """Raise Timeout in the block after `seconds` (main thread, Unix); nests inside an outer limit.
+
+    Yields a token: a Timeout whose `owner` is another token is an outer limit running out inside
+    this block, which a caller catching its own Timeout must let through.
+    """
+    token = object()
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield  # no timer here: the caller's other bounds (sizes, worker processes) still hold
+        yield token  # no timer here: the caller's other bounds (sizes, worker processes) still hold
         return
-    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
-    start = time.monotonic()
+    now = time.monotonic()
+    outer = _deadlines[-1] if _deadlines else None
+    nearest = (now + seconds, token) if outer is None or now + seconds < outer[0] else outer
 
     def expire(signum: int, frame: Any) -> None:
-        raise Timeout(f"took longer than {seconds:g} s")
+        raise Timeout(f"took longer than {seconds:g} s", nearest[1])
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
+    _deadlines.append(nearest)
+    signal.setitimer(signal.ITIMER_REAL, max(nearest[0] - now, 1e-6))
     try:
-        yield
+        yield token
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if outer_left:  # give the outer limit back what is left of it (it fires at once if spent)
-            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - start), 1e-4))
+        _deadlines.pop()
+        if outer is not None:  # give the outer limit what is left of it; if nothing is, it ran out in here
+            left = outer[0] - time.monotonic()
+            if left <= 0:
+                raise Timeout("took longer than the time allowed", outer[1])
+            signal.setitimer(signal.ITIMER_REAL, left)
 
 
 def sympy_zero(difference: Any, seconds: float = 2.0) -> bool | None:
     """True when SymPy proves `difference` is 0, False when it simplifies to non-zero, None if undecided."""
     import sympy as sp
 
+    mine = None
     try:
-        with time_limit(seconds):
+        with time_limit(seconds) as mine:
             if difference == 0 or sp.expand(difference) == 0:
                 return True
             simpler = sp.simplify(difference)
-    except Timeout:
+    except Timeout as err:
+        if err.owner is not mine:  # a submission's limit ran out in here: that one must stop the check
+            raise
         return None
     except Exception:  # noqa: BLE001 - SymPy failing on a student's formula means "cannot decide"
         return None

@@ -293,3 +293,31 @@ def test_a_key_whose_default_answers_overflow_is_refused_up_front(tmp_path: Path
     result = CliRunner().invoke(app, ["grade", str(tmp_path), "--key", str(key), "--out", str(tmp_path / "g.csv")])
     assert result.exit_code == 2 and "line 4: answer 'new:x' (asked by default): the update" in result.output
     assert "overflows float64" in result.output and result.output.count("\n") == 1
+
+
+def test_an_outer_time_limit_running_out_inside_sympy_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sympy_zero gives up on its own 2 s limit ("cannot decide"), but a submission's limit that runs
+    out inside it must stop the submission, not be taken for SymPy's."""
+    import sympy
+
+    from backprop_tutor.formula import sympy_zero
+
+    def forever(expr: object) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(sympy, "simplify", forever)
+    x, y = sympy.symbols("x y")
+    assert sympy_zero(x - y, seconds=0.05) is None          # its own limit: undecided
+    returned = []
+    with pytest.raises(Timeout):
+        with time_limit(0.05):
+            returned.append(sympy_zero(x - y, seconds=2.0))
+    assert returned == []
+    with pytest.raises(Timeout):
+        with time_limit(0.05):
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001 - a broad except on the way does not stop a Timeout
+                pass
