@@ -138,6 +138,9 @@ def test_a_hub_draws_a_bounded_neighbourhood_near_the_current_step() -> None:
     assert 2 <= boxes <= 14          # not all 300 uses of x
     assert "more nodes not shown" in drawn
     assert "┃ 150" in drawn or "│ 150" in drawn   # the gates around the step, not the first ones
+    rows = drawn.splitlines()
+    hub = next(k for k, line in enumerate(rows) if line.startswith("┏ x "))
+    assert all("┌ +" not in line for line in rows[hub:])   # x below the chain: its wires rise to each gate
 
 
 def test_a_long_fan_out_sum_is_one_bounded_line() -> None:

@@ -95,7 +95,17 @@ def _layered(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, st
         col[r], x = x, x + width[r] + RANKSEP_COLS
     row = {r: 0 for r in width}
     placed = {}
+    # an input feeding gates in several columns (a fan-out) goes below the rest: its wires then
+    # rise to each gate instead of running along the row the gates are chained on
+    feeds = {n: {rank[b] for a, b in edges if a == n} for n, _, _ in nodes}
+    hubs = [n for n, _, _ in nodes if rank[n] == 0 and len(feeds[n]) > 1]
     for n, _, h in nodes:
-        placed[n] = (row[rank[n]], col[rank[n]])
-        row[rank[n]] += h + NODESEP_ROWS
+        if n not in hubs:
+            placed[n] = (row[rank[n]], col[rank[n]])
+            row[rank[n]] += h + NODESEP_ROWS
+    bottom = max(row.values())
+    for n, _, h in nodes:
+        if n in hubs:
+            placed[n] = (bottom, col[0])
+            bottom += h + NODESEP_ROWS
     return placed
