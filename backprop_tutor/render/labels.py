@@ -33,11 +33,6 @@ THEMES = {
 }
 
 
-def _width(text: str, size: float = SIZE) -> float:
-    """A generous estimate of a text's width in points (cells are fixed, so text must fit)."""
-    return 0.64 * size * len(text) + 20
-
-
 def width(text: str, size: float = SIZE) -> float:
     """A generous estimate of a text's width in points (cells are fixed, so text must fit)."""
     return 0.64 * size * len(text) + 20
