@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .trace import Number, values_from, walk
+from .trace import walk
+from .values import Number, values_from
 
 if TYPE_CHECKING:
     from .trace import Trace

@@ -15,20 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from numbers import Real
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import DomainError, MissingValueError, ValueInputError
 from .graph import build_graph
-from .parse import Program, number
+from .parse import Program
 from .tape import Tape
+from .values import Number, exactly, is_exact, values_from
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from .symbolic import Symbolic
 
-Number = float | Fraction  # a Fraction where the number is exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +103,7 @@ class Trace:
         tape = self.tape
         seed: list[Fraction | None] = [None] * len(tape.nodes)
         for x in self.inputs:
-            seed[tape.slot[x]] = _exactly(self.at[x])
+            seed[tape.slot[x]] = exactly(self.at[x])
         for i, value in tape.consts:  # literals are exact; π and e are not
             seed[i] = value if isinstance(value, Fraction) else None
         return tape.exact(seed, tape.slot[self.output])
@@ -143,7 +142,7 @@ class Trace:
                     continue
                 seen[i] += 1
                 sent = _times(grad[o], local)
-                running[i] = running[i] + sent if _is_exact(running[i]) and _is_exact(sent) \
+                running[i] = running[i] + sent if is_exact(running[i]) and is_exact(sent) \
                     else float(running[i]) + float(sent)
                 steps.append(Step("backward", tape.nodes[o], sent, wrt=tape.nodes[i], arg=arg, upstream=grad[o],
                                   local=local, total=running[i], branch=seen[i], branches=fanout[i]))
@@ -172,49 +171,12 @@ class Trace:
         return len(self.steps)
 
 
-def _is_exact(x: Any) -> bool:
-    return isinstance(x, (int, Fraction)) and not isinstance(x, bool)
-
-
 def _exact_or(exact: Any, fallback: float) -> Number:
-    return Fraction(exact) if _is_exact(exact) else fallback
+    return Fraction(exact) if is_exact(exact) else fallback
 
 
 def _times(a: Number, b: Number) -> Number:
-    return a * b if _is_exact(a) and _is_exact(b) else float(a) * float(b)
-
-
-def values_from(at: Mapping[str, Any]) -> dict[str, Number | int]:
-    """User-given input values as numbers: ints and floats as given, text as an exact Fraction."""
-    out: dict[str, Number | int] = {}
-    for name, raw in at.items():
-        if isinstance(raw, bool) or not isinstance(raw, (Real, str)):
-            raise ValueInputError(f"the value of {name!r} is {raw!r}, not a number; write e.g. {name}=0.5")
-        if isinstance(raw, str):
-            text = raw.strip()
-            sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
-            try:
-                raw = sign * number(body)
-            except ValueError as err:
-                why = str(err) if "out of range" in str(err) or "too long" in str(err) else "not a number"
-                raise ValueInputError(f"the value of {name!r} is {raw!r}: {why}; write e.g. {name}=0.5") from None
-        elif isinstance(raw, float) and not math.isfinite(raw):
-            raise ValueInputError(f"the value of {name!r} is {raw!r}; give a finite number")
-        try:
-            if not math.isfinite(float(raw)):
-                raise OverflowError
-        except OverflowError:
-            raise ValueInputError(f"the value of {name!r} is too large for float64 (at most about 1.8e308); "
-                                  f"give a smaller number") from None
-        out[name] = raw
-    return out
-
-
-def _exactly(x: Any) -> Fraction | None:
-    """The exact number a user meant: 0.1 typed as a float is the decimal 1/10."""
-    if isinstance(x, float):
-        return number(repr(abs(x))) * (-1 if x < 0 else 1)
-    return Fraction(x) if _is_exact(x) else None
+    return a * b if is_exact(a) and is_exact(b) else float(a) * float(b)
 
 
 def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:

@@ -52,7 +52,7 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
-    """Input values from --at pairs and --at-file, as strings/numbers for trace.values_from."""
+    """Input values from --at pairs and --at-file, as strings/numbers for values.values_from."""
     out: dict[str, Any] = {}
     if at_file is not None:
         text = read_text(str(at_file))
