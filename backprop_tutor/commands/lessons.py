@@ -107,7 +107,7 @@ def check(file: Annotated[str, typer.Argument(help="The lesson file (.toml) to v
     screens = build(lesson)
     quizzes = sum(s.quiz is not None for s in screens)
     typer.echo(f"ok: {file}: lesson {lesson.id!r} ({lesson.title}), {len(lesson.steps)} steps in the file, "
-               f"{len(screens)} screens, {quizzes} quizzes")
+               f"{len(screens)} screens, {quizzes} {'quiz' if quizzes == 1 else 'quizzes'}")
 
 
 def register(app: typer.Typer, friendly: Callable) -> None:
