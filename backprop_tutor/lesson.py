@@ -32,7 +32,9 @@ KINDS: dict[str, dict[str, str]] = {
     "forward": {"nodes": _NAMES},
     "backward": {"nodes": _NAMES},
     "quiz": {"ask": '"value", "grad" or "local"', "node": _TEXT, "wrt": _TEXT, "prompt": _TEXT,
-             "answer": "a formula string", "tolerance": "a number, 0 or more (a relative error, e.g. 0.01)"},
+             "answer": "a formula string", "tolerance": "a number, 0 or more (a relative error, e.g. 0.01)",
+             "before": "a node: show the graph only as known before this node's number",
+             "relative": "true or false (true: the tolerance scales with the answer even below 1)"},
     "update": {"lr": _NUM, "params": _NAMES, "optimizer": 'a list of "sgd", "momentum", "adam"',
                "iterations": "a whole number from 1 to 10000", "every": "a whole number from 1 to 10000", "momentum": _NUM,
                "beta1": _NUM, "beta2": _NUM, "save_as": _TEXT},
@@ -113,6 +115,8 @@ def _type_ok(key: str, value: Any) -> bool:
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if key == "tolerance":  # a negative one would reject every answer, the right one too
         return number and 0 <= value < float("inf")
+    if key == "relative":
+        return isinstance(value, bool)
     if key in ("lr", "momentum", "beta1", "beta2"):
         return number
     if key in ("iterations", "every"):

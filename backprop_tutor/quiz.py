@@ -39,6 +39,7 @@ class Quiz:
     hint: str = ""             # the lesson's own hint, shown first
     arg: int | None = None     # for "local": which argument of `node`
     asked: str = ""            # what is asked, in symbols: ∂f/∂q
+    relative: bool = False     # True: within tolerance × |answer| even when |answer| < 1
     tries: int = 0
     solved: bool | None = None  # None: not answered yet; False: revealed after TRIES
     said: list[str] = field(default_factory=list)
@@ -84,11 +85,16 @@ class Quiz:
 
         tr = trace(program, {n: known[n] for n in used})
         got = tr.number(tr.output)
-        close = abs(float(got) - float(self.expected)) <= self.tolerance * max(1.0, abs(float(self.expected)))
+        close = abs(float(got) - float(self.expected)) <= self.tolerance * self.scale()
         if used and self.formula:  # symbolic only when the numbers agree: simplify is the slow part
             return close and self._same_formula(expr), f"{answer} is {fmt(got)} here"
         # a number is echoed as typed: -12.0000000001 rounded to "-12.00" would hide what was judged
         return close, (answer if _NUMBER.fullmatch(answer) else f"{answer} = {fmt(got)}")
+
+    def scale(self) -> float:
+        """What the tolerance multiplies: |answer|, at least 1 unless the quiz is relative."""
+        size = abs(float(self.expected))
+        return size if self.relative else max(1.0, size)
 
     def _same_formula(self, expr) -> bool:  # noqa: ANN001 - a parsed Expr
         import sympy as sp

@@ -180,8 +180,11 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
     else:
         idx = next(i for i, s in enumerate(t.steps) if s.phase == "backward" and (s.wrt or s.node) == node)
         expected, prompt = t.number(node, "grad"), f"What is ∂{out}/∂{node}?"
+    if "before" in step.fields:  # hide more: e.g. ∂h6/∂h4 asked before ∂h6/∂n5 (the same number) is shown
+        idx = _before(lesson, step, t, ask, idx)
     quiz = Quiz(t, ask, node, step.get("prompt", prompt), expected, step.get("answer"),
-                float(step.get("tolerance", 0.01)), step.get("hint", ""), arg)
+                float(step.get("tolerance", 0.01)), step.get("hint", ""), arg,
+                relative=bool(step.get("relative", False)))
     if quiz.formula:
         asked = {"grad": f"∂{out}/∂{node}", "value": node, "local": f"∂{node}/∂{step.get('wrt')}"}[ask]
         problem = wrong_answer(quiz, asked, symbolic=False)  # the number here; build() checks the formula
@@ -189,6 +192,19 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
             raise lesson.error(step, "answer", *problem)
         quiz.asked = asked
     return [Screen("quiz", "", trace=t, known=idx, quiz=quiz)]
+
+
+def _before(lesson: Lesson, step: StepSpec, t: "Trace", ask: str, idx: int) -> int:
+    """The step at which the quiz's `before` node gets its value (ask = value) or gradient."""
+    node = _node(lesson, step, "before", t, step.get("before"))
+    phase = "forward" if ask == "value" else "backward"
+    at = next((i for i, s in enumerate(t.steps)
+               if s.phase == phase and (s.node if phase == "forward" else s.wrt or s.node) == node), None)
+    if at is None or at > idx:
+        what = "value" if ask == "value" else "gradient"
+        raise lesson.error(step, "before", f"{node!r} gets its {what} after the asked number",
+                           "a node whose number is computed before the asked one")
+    return at
 
 
 def _update(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:

@@ -258,3 +258,22 @@ def test_quiz_value_and_local() -> None:
     assert local.expected == 3
     assert not local.check("z")[0] and local.check("q")[0]  # ∂(q·z)/∂z is q = 3, not z
     assert "needs wrt" in error(text.replace('wrt = "z"\n', ""))
+
+
+def test_a_relative_tolerance_holds_below_one() -> None:
+    q = quiz(formula=None)
+    q.expected, q.tolerance = 0.0505, 0.05
+    assert q.check("0.0625")[0]  # below 1 the tolerance is absolute: the lecturer's complaint
+    q = quiz(formula=None)
+    q.expected, q.tolerance, q.relative = 0.0505, 0.02, True
+    assert not q.check("0.0625")[0] and not q.check("0.1")[0]
+    assert q.check("0.0505")[0]
+    text = GOOD.replace('answer = "z"', 'relative = "yes"')
+    assert "relative" in error(text)
+
+
+def test_before_hides_the_graph_from_an_earlier_node() -> None:
+    screens = build(loads(GOOD.replace('answer = "z"', 'before = "f"'), "my.toml"))
+    shown = next(s for s in screens if s.quiz is not None)
+    assert shown.trace.steps[shown.known].node == "f" and shown.trace.steps[shown.known].wrt is None  # the seed
+    assert "after the asked number" in error(GOOD.replace('answer = "z"', 'before = "x"'))

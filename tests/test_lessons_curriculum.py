@@ -247,3 +247,26 @@ def test_residual_connections_keep_the_gradient() -> None:
     plain, skip = ts["main"], ts["residual"]
     assert float(plain.number("x", "grad")) < 0.02
     assert all(float(skip.number(n, "grad")) >= 1 for n in ("h3", "h2", "h1", "x"))
+
+
+@pytest.mark.parametrize("name", ["chain-rule", "sigmoid-neuron", "activations", "vanishing-gradients", "learning-loop",
+                                  "gradient-descent", "delta-rule", "dropout", "residual"])
+def test_a_quiz_asks_a_number_before_any_screen_shows_it(name: str) -> None:
+    from backprop_tutor.render.drawing import known
+
+    shown = screens(name)
+    for i, s in enumerate(shown):
+        q = s.quiz
+        if q is None or q.ask == "local":
+            continue
+        for earlier in shown[:i]:
+            if earlier.trace is q.trace and earlier.kind != "quiz":
+                values, grads = known(earlier.trace, earlier.known)
+                assert q.node not in (values if q.ask == "value" else grads), (i + 1, q.node)
+
+
+def test_vanishing_gradients_quiz_is_tight() -> None:
+    q = next(s.quiz for s in screens("vanishing-gradients") if s.quiz)
+    assert (q.node, q.ask) == ("h4", "grad")
+    assert not q.check("0.0625")[0] and not q.check("0.1")[0]
+    assert q.check("0.0505")[0]
