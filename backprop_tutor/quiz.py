@@ -125,7 +125,8 @@ class Quiz:
         if self.node == t.output:
             return own + [f"the gradient of {out} with respect to itself"]
         terms = sym.chain(self.node)
-        rule = " + ".join(f"∂{out}/∂{show(c)} · ∂{show(c)}/∂{show(self.node)}" for c, _, _ in terms)
+        rule = " + ".join(f"∂{out}/∂{show(c)} · " + (f"(local ∂{show(c)}/∂{show(self.node)})" if c == t.output
+                                                      else f"∂{show(c)}/∂{show(self.node)}") for c, _, _ in terms)
         nums = " + ".join(f"{fmt(t.number(c, 'grad'))} · {_plain(local)}" for c, _, local in terms)
         return own + [f"upstream times local: ∂{out}/∂{show(self.node)} = {rule}", f"here that is {nums}"]
 
@@ -207,5 +208,7 @@ def _names(expr) -> set[str]:  # noqa: ANN001 - a parsed Expr
 
 
 def _plain(expr) -> str:  # noqa: ANN001 - a SymPy expression
-    """A SymPy expression the way the screens write it: x^2, a·b."""
-    return str(expr).replace("**", "^").replace("*", "·")
+    """A SymPy expression the way the screens write it: x^2, a·b, [x > 0]."""
+    from .render.formula_text import plain
+
+    return plain(expr) if hasattr(expr, "free_symbols") else str(expr)

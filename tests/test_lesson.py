@@ -212,7 +212,7 @@ def test_quiz_numbers_within_tolerance() -> None:
     assert q.check("-4.001") == (True, "Correct: -4.001.") and q.solved is True
     q = quiz()
     ok, said = q.check("-4.2")
-    assert not ok and said.startswith("Not quite (-4.2). Hint: upstream times local: ∂f/∂q = ∂f/∂f · ∂f/∂q")
+    assert not ok and said.startswith("Not quite (-4.2). Hint: upstream times local: ∂f/∂q = ∂f/∂f · (local ∂f/∂q)")
     assert q.tries == 1 and q.solved is None
 
 

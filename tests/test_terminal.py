@@ -31,7 +31,7 @@ def test_forward_and_backward_equations() -> None:
         "∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4 · 1 = -4",
         "(an add gate distributes: every input gets the upstream gradient unchanged)"]
     assert text(equation(T, back["z"])).splitlines() == [
-        "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 · q = 1 · 3 = 3",
+        "∂f/∂z = ∂f/∂f · (local ∂f/∂z) = 1 · q = 1 · 3 = 3",
         "(a multiply gate swaps: each input gets the upstream gradient times the other input)"]
     assert text(equation(T, back[None])).startswith("∂f/∂f = 1")
 
@@ -173,3 +173,28 @@ def test_the_end_table_of_a_graph_with_many_inputs_is_bounded() -> None:
     shown = text(ScreenView(screens[-1], len(screens), len(screens), "explain"), width=120)
     assert f"│ x{END_ROWS // 2 - 1} " in shown and f"│ w{END_ROWS // 2} " not in shown
     assert f"… and {200 - END_ROWS} more inputs (`tutor grad` lists them all)" in shown
+
+
+def test_step_functions_read_as_a_lecture_writes_them() -> None:
+    import sympy as sp
+
+    from backprop_tutor.render.formula_text import latex, plain
+
+    w, z, x, a = sp.symbols("w z x a", real=True)
+    assert plain(2 * sp.Heaviside(w - z, 0)) == "2·[w > z]"
+    assert plain(sp.Heaviside(z - w, 1)) == "[z ≥ w]"
+    assert plain(sp.Heaviside(x, 0)) == "[x > 0]"
+    assert plain(sp.Piecewise((1, x > 0), (a, True))) == "(1 if x > 0, else a)"
+    assert latex(sp.Heaviside(x, 1)) == r"\left[x \geq 0\right]"
+    t = trace("f = max(z, w)*2", {"z": 2, "w": -1})
+    shown = [equation(t, s).plain for s in t.steps if s.phase == "backward" and s.wrt in ("z", "w")]
+    assert any("[z ≥ w]" in e for e in shown) and any("[w > z]" in e for e in shown)
+    assert not any("Heaviside" in e for e in shown)
+
+
+def test_a_constant_operand_gets_its_own_pattern_and_the_output_factor_is_local() -> None:
+    t = trace("f = 2*(x + 1)", {"x": 3})
+    lines = [equation(t, s).plain for s in t.steps if s.phase == "backward" and s.wrt]
+    assert "(local ∂f/∂n1)" in lines[0] and "a scale gate multiplies the gradient by its constant, 2" in lines[0]
+    assert "an add-constant gate passes the gradient unchanged" in lines[1]
+    assert "swaps" not in "".join(lines)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..fmt import fmt
 from ..gates import GATES
+from .formula_text import latex, plain
 
 if TYPE_CHECKING:
     from ..trace import Number, Trace
@@ -131,8 +132,7 @@ def _renamed(t: "Trace", expr: object) -> object:
 
 
 def _local_text(t: "Trace", node: str, arg: int) -> str:
-    text = str(_renamed(t, t.symbolic.local(node, arg)))
-    return text.replace("**", "^").replace("*", " · ")
+    return plain(_renamed(t, t.symbolic.local(node, arg)), " · ")
 
 
 MAX_TERMS = 8  # a sum over more paths is written 1 + 1 + 1 + … + 1: a caption is one line
@@ -228,7 +228,7 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
     form = _renamed(t, t.symbolic.local(s.node, s.arg))
     parts = [d(out, w), rf"{d(out, g)} \cdot {d(g, w)}"]
     if not form.is_Number:  # a symbolic local derivative first, then its number
-        local = sp.latex(form)
+        local = latex(form)
         parts.append(rf"{tex_num(s.upstream)} \cdot " + (local if form.is_Symbol else rf"\left({local}\right)"))
     parts += [rf"{tex_num(s.upstream)} \cdot {tex_num(s.local)}", tex_num(s.value, False)]
     lines = [" = ".join(parts)]

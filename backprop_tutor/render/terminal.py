@@ -14,6 +14,7 @@ from rich.text import Text
 from ..fmt import fmt
 from ..gates import GATES
 from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
+from .formula_text import plain
 
 if TYPE_CHECKING:
     from ..trace import Step, Trace
@@ -61,7 +62,7 @@ PATTERNS = {
 
 
 def _plain(expr: Any) -> str:
-    return str(expr).replace("**", "^").replace("*", "·")
+    return plain(expr) if hasattr(expr, "free_symbols") else str(expr)
 
 
 def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
@@ -92,12 +93,16 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
     symbols, numbers = f"{up} · {local}", _apply("mul", [fmt(step.upstream), fmt(step.local)], neg)
-    eq.append(f"{lhs} = ∂{out}/∂{node} · ∂{node}/∂{wrt} = {symbols} = " +
+    # at the output gate ∂f/∂f · ∂f/∂q would read as circular: name the second factor the local derivative
+    chain = f"∂{out}/∂{node} · " + (f"(local ∂{node}/∂{wrt})" if step.node == t.output else f"∂{node}/∂{wrt}")
+    eq.append(f"{lhs} = {chain} = {symbols} = " +
               (f"{numbers} = " if numbers != symbols else ""))
     eq.append(fmt(step.value), GRAD + " bold")
-    pattern = PATTERNS.get(t.graph.nodes[step.node]["gate"])
+    pattern = _const_pattern(t, step.node) or PATTERNS.get(t.graph.nodes[step.node]["gate"])
     if pattern:
         eq.append(f"\n({pattern})", "dim")
+    if "[" in local:  # Iverson brackets, from a step function (max, ReLU)
+        eq.append("\n([condition] is 1 when the condition holds, else 0)", "dim")
     if step.branches and step.branches > 1:
         parts = index(t).branches(t, step.wrt, step.branch)
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
@@ -106,6 +111,19 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         eq.append(" = ")
         eq.append(fmt(step.total) + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
     return eq
+
+
+def _const_pattern(t: "Trace", node: str) -> str | None:
+    """The pattern of a gate with a constant operand (*2, +1): it is not a two-input gate."""
+    g = t.graph
+    attrs = g.nodes[node]
+    consts = [i for i in attrs["inputs"] if g.nodes[i]["kind"] == "const" and g.nodes[i].get("folded")]
+    # 3 - x negates the gradient: only x - 3 passes it unchanged like an add
+    if not consts or attrs["gate"] not in ("mul", "add", "sub") or (attrs["gate"] == "sub" and consts[0] != attrs["inputs"][1]):
+        return None
+    if attrs["gate"] == "mul":
+        return f"a scale gate multiplies the gradient by its constant, {fmt(g.nodes[consts[0]]['value'])}"
+    return "an add-constant gate passes the gradient unchanged"
 
 
 def _terms(parts: list) -> str:
