@@ -39,7 +39,7 @@ class Update:
 
 
 def sgd_step(t: "Trace", params: list[str], lr: Any) -> Update:
-    """x_{t+1} = x_t - lr·dx for each parameter, then a new forward pass at the new values."""
+    """θ ← θ - η·∂L/∂θ for each parameter θ, then a new forward pass at the new values."""
     lr = exact(lr)
     rows = {}
     for p in params:

@@ -103,7 +103,7 @@ def test_quiz_screen_hides_then_reveals() -> None:
 def test_update_and_matrix_tables() -> None:
     screens = build(find("learning-loop"))
     shown = text(next(ScreenView(s, 1, 1, "l") for s in screens if s.update))
-    assert "x ← x - lr · ∂L/∂x   (lr = 0.01)" in shown
+    assert "θ ← θ - η · ∂L/∂θ   (η = 0.01)" in shown and "x ←" not in shown
     assert any(line.split() == ["│", "w1", "│", "1.5", "│", "20", "│", "1.3", "│"] for line in shown.splitlines())
     assert any(line.split() == ["│", "yhat", "│", "8", "│", "6.19", "│"] for line in shown.splitlines())
     conv = build(find("convolution"))

@@ -218,7 +218,7 @@ def _tables(s: Any) -> RenderResult:
 
     if s.update is not None:
         u = s.update
-        table = Table(title=f"x ← x - lr · ∂{u.before.output_name}/∂x   (lr = {fmt(u.lr)})", title_justify="left")
+        table = Table(title=f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {fmt(u.lr)})", title_justify="left")
         for col in ("parameter", "before", "gradient", "after"):
             table.add_column(col, justify="left" if col == "parameter" else "right")
         for p, (old, grad, new) in u.rows.items():
