@@ -81,7 +81,7 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
     """
     traces = {name: trace_graph(lesson, spec) for name, spec in lesson.graphs.items()}
     screens: list[Screen] = []
-    last = "main"
+    last = backward = "main"
     for step in lesson.steps:
         gname = step.get("graph", last if last in traces else None)
         if step.get("graph") and gname not in traces:
@@ -93,6 +93,8 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
             raise lesson.error(step, "kind", f"this {step.kind} step has no graph to work on",
                                "program = ... at the top of the lesson, or graph = NAME")
         last = gname or last
+        if step.kind == "backward":
+            backward = last
         title, text = step.get("title", ""), step.get("text", "")
         maker = _MAKERS[step.kind]
         made = maker(lesson, step, t, traces)
@@ -105,6 +107,10 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
             problem = wrong_answer(quiz, quiz.asked)
             if problem:
                 raise lesson.error(step, "answer", *problem)
+    # the end recaps the pass the lesson backpropagated through (the training pass, not the prediction
+    # graph or the forward pass at the new weights that may come after it)
+    if any(step.kind == "backward" for step in lesson.steps):
+        last = backward
     end = traces.get(last) if last in traces else None
     screens.append(Screen("end", f"End of the lesson: {lesson.title}", trace=end,
                           known=len(end.steps) if end else 0))

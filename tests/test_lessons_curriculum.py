@@ -270,3 +270,16 @@ def test_vanishing_gradients_quiz_is_tight() -> None:
     assert (q.node, q.ask) == ("h4", "grad")
     assert not q.check("0.0625")[0] and not q.check("0.1")[0]
     assert q.check("0.0505")[0]
+
+
+@pytest.mark.parametrize(("name", "targets"), [("learning-loop", {"y"}), ("losses", {"y"}), ("delta-rule", {"d"})])
+def test_no_backward_screen_is_spent_on_a_target(name: str, targets: set) -> None:
+    spent = {s.step.wrt for s in screens(name) if s.kind == "backward" and s.step is not None}
+    assert spent and not spent & targets
+
+
+def test_the_end_recaps_the_pass_the_lesson_backpropagated() -> None:
+    end = screens("dropout")[-1]
+    assert end.kind == "end" and end.trace.number("w12", "grad") == 0 and end.trace.number("w22", "grad") == 0
+    end = screens("learning-loop")[-1]
+    assert [end.trace.number(n, "grad") for n in ("w3", "w1", "b1")] == [16, 20, 10]  # the lecture's pass
