@@ -283,3 +283,11 @@ def test_the_end_recaps_the_pass_the_lesson_backpropagated() -> None:
     assert end.kind == "end" and end.trace.number("w12", "grad") == 0 and end.trace.number("w22", "grad") == 0
     end = screens("learning-loop")[-1]
     assert [end.trace.number(n, "grad") for n in ("w3", "w1", "b1")] == [16, 20, 10]  # the lecture's pass
+
+
+def test_gradient_descent_shows_decimals_not_fractions() -> None:
+    t = traces("gradient-descent")["main"]
+    exact = [n for s in t.steps for n in (s.value, *s.inputs) if isinstance(n, Fraction)]
+    assert exact and all("/" not in fmt(n) for n in exact)  # every exact number is a terminating decimal
+    first = next(s.update for s in screens("gradient-descent") if s.update)
+    assert all("/" not in fmt(x) for row in first.rows.values() for x in row)
