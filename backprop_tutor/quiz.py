@@ -40,6 +40,7 @@ class Quiz:
     arg: int | None = None     # for "local": which argument of `node`
     asked: str = ""            # what is asked, in symbols: ∂f/∂q
     relative: bool = False     # True: within tolerance × |answer| even when |answer| < 1
+    index: int = -1            # the trace step that computes the answer (revealed with it)
     tries: int = 0
     solved: bool | None = None  # None: not answered yet; False: revealed after TRIES
     said: list[str] = field(default_factory=list)

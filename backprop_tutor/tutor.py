@@ -186,11 +186,12 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
     else:
         idx = next(i for i, s in enumerate(t.steps) if s.phase == "backward" and (s.wrt or s.node) == node)
         expected, prompt = t.number(node, "grad"), f"What is ∂{out}/∂{node}?"
+    answer_at = idx
     if "before" in step.fields:  # hide more: e.g. ∂h6/∂h4 asked before ∂h6/∂n5 (the same number) is shown
         idx = _before(lesson, step, t, ask, idx)
     quiz = Quiz(t, ask, node, step.get("prompt", prompt), expected, step.get("answer"),
                 float(step.get("tolerance", 0.01)), step.get("hint", ""), arg,
-                relative=bool(step.get("relative", False)))
+                relative=bool(step.get("relative", False)), index=answer_at)
     if quiz.formula:
         asked = {"grad": f"∂{out}/∂{node}", "value": node, "local": f"∂{node}/∂{step.get('wrt')}"}[ask]
         problem = wrong_answer(quiz, asked, symbolic=False)  # the number here; build() checks the formula

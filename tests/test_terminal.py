@@ -198,3 +198,11 @@ def test_a_constant_operand_gets_its_own_pattern_and_the_output_factor_is_local(
     assert "(local ∂f/∂n1)" in lines[0] and "a scale gate multiplies the gradient by its constant, 2" in lines[0]
     assert "an add-constant gate passes the gradient unchanged" in lines[1]
     assert "swaps" not in "".join(lines)
+
+
+def test_a_quiz_with_before_hides_the_equal_number_and_reveals_the_answer() -> None:
+    shown = build(find("vanishing-gradients"))
+    i = next(k for k, s in enumerate(shown) if s.quiz)
+    asking, answered = text(ScreenView(shown[i], i + 1, 1, "l")), text(ScreenView(shown[i], i + 1, 1, "l", reveal=True))
+    assert "0.0505" not in asking.split("Quiz:")[0]  # neither ∂h6/∂n5 nor ∂h6/∂h4 is drawn
+    assert "0.0505" in answered.split("Quiz:")[0]

@@ -165,7 +165,7 @@ class ScreenView:
         quiz = s.quiz
         revealed = s.known
         if quiz is not None and (self.reveal or quiz.solved is not None):
-            revealed = s.known + 1
+            revealed = max(s.known, quiz.index) + 1  # up to the step that computes the answer
         if s.trace is not None and s.kind not in ("compare", "update", "matrix"):
             current = None if s.step is None else (s.step.node if s.step.phase == "forward" else s.step.wrt or s.step.node)
             if quiz is not None:
