@@ -120,7 +120,7 @@ def test_dark_theme_changes_colours_not_layout(neuron: bt.Trace) -> None:
 def test_caption_has_the_chain_rule_in_symbols_and_numbers() -> None:
     t = bt.trace("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
     seed = next(i for i, s in enumerate(t.steps) if s.phase == "backward")
-    assert "∂f/∂q = ∂f/∂f · ∂f/∂q = 1 · z = 1 · (-4) = -4" in to_dot(t, seed + 1)
+    assert "∂f/∂q = ∂f/∂f · (local ∂f/∂q) = 1 · z = 1 · (-4) = -4" in to_dot(t, seed + 1)
 
 
 def test_fan_out_caption_sums_the_branches() -> None:
@@ -257,3 +257,14 @@ def test_a_crash_of_the_layout_program_names_the_likely_cause(monkeypatch: pytes
     monkeypatch.setattr(gv.subprocess, "run", lambda args, **k: subprocess.CompletedProcess(args, -11, b"", b""))
     with pytest.raises(TutorError, match=r"crashed \(SIGSEGV\).*too large.*--steps.*smaller graph"):
         gv.render(["digraph { a }"], ["svg"], ENGINES[0])
+
+
+def test_captions_write_step_functions_as_iverson_brackets() -> None:
+    from backprop_tutor.render.chain import equation, equation_tex
+
+    t = bt.trace("f = max(z, w)*2", {"z": 2, "w": -1})
+    back = [i for i, s in enumerate(t.steps) if s.phase == "backward" and s.wrt in ("z", "w")]
+    lines = [line for i in back for line in equation(t, i)]
+    assert any("2 · [z ≥ w] = 2 · 1 = 2" in x for x in lines) and any("[w > z]" in x for x in lines)
+    tex = " ".join(line for i in back for line in equation_tex(t, i))
+    assert r"\left[z \geq w\right]" in tex and "Heaviside" not in " ".join(lines) + tex and r"\theta" not in tex

@@ -165,7 +165,9 @@ def equation(t: "Trace", index: int) -> list[str]:
         return [f"∂{out}/∂{out} = 1"]
     w, local = name(t, s.wrt), _local_text(t, g, s.arg)
     head = f"∂{out}/∂{w}" + (f" (path {s.branch} of {s.branches})" if s.branches > 1 else "")
-    parts = [head, f"∂{out}/∂{name(t, g)} · ∂{name(t, g)}/∂{w}", f"{num(s.upstream)} · {_paren(local)}"]
+    # at the output gate ∂f/∂f · ∂f/∂q would read as circular: the second factor is the local derivative
+    second = f"(local ∂{name(t, g)}/∂{w})" if g == t.output else f"∂{name(t, g)}/∂{w}"
+    parts = [head, f"∂{out}/∂{name(t, g)} · {second}", f"{num(s.upstream)} · {_paren(local)}"]
     if local != fmt(s.local):
         parts.append(f"{num(s.upstream)} · {num(s.local)}")
     lines = [" = ".join([*parts, fmt(s.value)])]
@@ -177,7 +179,7 @@ def equation(t: "Trace", index: int) -> list[str]:
 
 
 def _paren(text: str) -> str:
-    return f"({text})" if any(c in text for c in " +-") and not text.startswith("(") else text
+    return f"({text})" if any(c in text for c in " +-") and not text.startswith(("(", "[")) else text
 
 
 def title(t: "Trace", index: int) -> str:
@@ -226,10 +228,12 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
         return [f"{d(out, out)} = 1"]
     g, w = _tex_sym(t, s.node), _tex_sym(t, s.wrt)
     form = _renamed(t, t.symbolic.local(s.node, s.arg))
-    parts = [d(out, w), rf"{d(out, g)} \cdot {d(g, w)}"]
+    local_d = rf"\left(\text{{local }} {d(g, w)}\right)" if s.node == t.output else d(g, w)  # not circular
+    parts = [d(out, w), rf"{d(out, g)} \cdot {local_d}"]
     if not form.is_Number:  # a symbolic local derivative first, then its number
         local = latex(form)
-        parts.append(rf"{tex_num(s.upstream)} \cdot " + (local if form.is_Symbol else rf"\left({local}\right)"))
+        bare = form.is_Symbol or local.startswith(r"\left[")  # an Iverson bracket needs no more brackets
+        parts.append(rf"{tex_num(s.upstream)} \cdot " + (local if bare else rf"\left({local}\right)"))
     parts += [rf"{tex_num(s.upstream)} \cdot {tex_num(s.local)}", tex_num(s.value, False)]
     lines = [" = ".join(parts)]
     if s.branches > 1 and s.branch == s.branches:
