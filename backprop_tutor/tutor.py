@@ -187,6 +187,8 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
         idx = next(i for i, s in enumerate(t.steps) if s.phase == "backward" and (s.wrt or s.node) == node)
         expected, prompt = t.number(node, "grad"), f"What is ∂{out}/∂{node}?"
     answer_at = idx
+    if ask == "grad":  # a fan-out's total is complete at its last branch: reveal up to there
+        answer_at = max(i for i, s in enumerate(t.steps) if s.phase == "backward" and (s.wrt or s.node) == node)
     if "before" in step.fields:  # hide more: e.g. ∂h6/∂h4 asked before ∂h6/∂n5 (the same number) is shown
         idx = _before(lesson, step, t, ask, idx)
     quiz = Quiz(t, ask, node, step.get("prompt", prompt), expected, step.get("answer"),

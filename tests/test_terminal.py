@@ -206,3 +206,10 @@ def test_a_quiz_with_before_hides_the_equal_number_and_reveals_the_answer() -> N
     asking, answered = text(ScreenView(shown[i], i + 1, 1, "l")), text(ScreenView(shown[i], i + 1, 1, "l", reveal=True))
     assert "0.0505" not in asking.split("Quiz:")[0]  # neither ∂h6/∂n5 nor ∂h6/∂h4 is drawn
     assert "0.0505" in answered.split("Quiz:")[0]
+
+
+def test_a_revealed_fan_out_quiz_draws_the_total_not_a_partial_sum() -> None:
+    shown = build(find("backprop-through-time"))
+    i = next(k for k, s in enumerate(shown) if s.quiz and s.quiz.node == "u")
+    answered = text(ScreenView(shown[i], i + 1, 1, "l", reveal=True))
+    assert "-0.27" in answered.split("Quiz:")[0] and "-0.72" not in answered
