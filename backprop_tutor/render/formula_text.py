@@ -36,6 +36,7 @@ def _step(printer: Any, expr: Any, gt: str, ge: str, wrap: tuple[str, str]) -> s
 
 
 def _printers() -> tuple[type, type]:
+    from sympy import S
     from sympy.printing.latex import LatexPrinter
     from sympy.printing.str import StrPrinter
 
@@ -44,7 +45,7 @@ def _printers() -> tuple[type, type]:
             return _step(self, expr, ">", "≥", ("[", "]")) or super()._print_Function(expr)
 
         def _print_Piecewise(self, expr: Any) -> str:
-            cases = [self._print(v) if c is True or c == True else f"{self._print(v)} if {self._print(c)}"  # noqa: E712
+            cases = [self._print(v) if c is S.true else f"{self._print(v)} if {self._print(c)}"
                      for v, c in expr.args]
             return "(" + ", else ".join(cases) + ")"
 
@@ -53,7 +54,7 @@ def _printers() -> tuple[type, type]:
             return _step(self, expr, ">", r"\geq", (r"\left[", r"\right]")) or super()._print_Heaviside(expr, exp)
 
         def _print_Piecewise(self, expr: Any) -> str:
-            cases = [self._print(v) if c is True or c == True else rf"{self._print(v)} \text{{ if }} {self._print(c)}"  # noqa: E712
+            cases = [self._print(v) if c is S.true else rf"{self._print(v)} \text{{ if }} {self._print(c)}"
                      for v, c in expr.args]
             return r"\left(" + r"\text{, else }".join(cases) + r"\right)"
 
