@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -71,7 +71,6 @@ class Trace:
     at: Mapping[str, Number]           # input values as given (exact where typed exactly)
     values: Mapping[str, float]        # forward value of every node
     grads: Mapping[str, float]         # ∂output/∂node for every input and gate
-    _seed: tuple[Any, ...] = field(repr=False, default=())
 
     @property
     def output(self) -> str:
@@ -221,7 +220,7 @@ def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     for i, _ in tape.consts:
         del all_grads[tape.nodes[i]]
     return Trace(expr=graph.graph["expr"], graph=graph, tape=tape, at=given,
-                 values=dict(zip(tape.nodes, v)), grads=all_grads, _seed=tuple(seed))
+                 values=dict(zip(tape.nodes, v)), grads=all_grads)
 
 
 def trace(expr: str | Program, at: Mapping[str, Any], *, expand: bool = False) -> Trace:

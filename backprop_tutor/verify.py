@@ -54,7 +54,7 @@ def verify(trace: "Trace") -> list[Agreement]:
     from .errors import TutorError
 
     tape, slot, out = trace.tape, trace.tape.slot, trace.tape.slot[trace.output]
-    seed = [float(s) for s in trace._seed]
+    seed = [trace.values[n] for n in tape.nodes]  # inputs and constants as the tape saw them
 
     def f(x: Sequence[float]) -> float:
         return tape.forward(x)[out]
