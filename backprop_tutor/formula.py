@@ -68,17 +68,6 @@ def tame(expr: Expr, degree: int = 64) -> bool:
     return True
 
 
-def names_in(expr: Expr) -> set[str]:
-    """The variable names a formula uses."""
-    found, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if e.kind == "name":
-            found.add(e.value)
-        stack.extend(e.args)
-    return found
-
-
 OVERFLOW = "the formula overflows float64 at this point (its value is over ~1e308)"
 UNDEFINED = "the formula cannot be evaluated at this point (outside a function's domain)"
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ParseError, TutorError
 from .gates import CONSTANTS, GATES
-from .parse import Expr, Program, number, parse
+from .parse import Expr, Program, names_in, number, parse
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -72,7 +72,7 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
     if isinstance(program, str):
         program = parse(program)
     text = program.text
-    names = {e.value for s in program.statements for e in _walk(s.expr) if e.kind == "name"}
+    names = set().union(*(names_in(s.expr) for s in program.statements))
     names |= {s.name for s in program.statements if s.name}
     counter = {"n": itertools.count(1), "c": itertools.count(1)}
 
@@ -158,14 +158,6 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
     g.graph["output_name"] = last or next(n for n in ("f", "out", "output") if n not in names)
     g.graph["inputs"] = tuple(n for n, kind in g.nodes(data="kind") if kind == "input")
     return g
-
-
-def _walk(expr: Expr):  # noqa: ANN202 - an iterator of Expr, without recursion
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        yield e
-        stack.extend(e.args)
 
 
 def exact(value: object) -> Fraction | None:

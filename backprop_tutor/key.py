@@ -18,8 +18,9 @@ from typing import Any
 
 from .diagnose import WORDS, Mistakes
 from .errors import HomeworkError, ParseError, TutorError
-from .formula import evaluate, names_in, sympy_zero, tame
+from .formula import evaluate, sympy_zero, tame
 from .homework import Problem, problem_from
+from .parse import names_in
 from .trace import Number, walk
 
 _GRAD = re.compile(r"[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)")

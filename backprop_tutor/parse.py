@@ -57,6 +57,17 @@ def number(text: str) -> Fraction:
     return Fraction(mantissa.rstrip(".") or "0") * Fraction(10) ** int(exponent or 0)
 
 
+def names_in(expr: Expr) -> set[str]:
+    """Every name an expression tree uses (inputs, assigned names, pi and e), without recursion."""
+    found, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e.kind == "name":
+            found.add(e.value)
+        stack.extend(e.args)
+    return found
+
+
 def call(name: str, args: tuple[Expr, ...], line: int, col: int, text: str) -> Expr:
     """The gate a function call names, with its default arguments filled in."""
     if name not in FUNCTIONS:

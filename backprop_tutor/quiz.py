@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from .errors import TutorError
 from .fmt import fmt
-from .parse import parse
+from .gates import CONSTANTS
+from .parse import names_in, parse
 
 if TYPE_CHECKING:
     from .trace import Number, Trace
@@ -199,13 +200,8 @@ def _same_here(quiz: Quiz, expr, used: set[str]) -> bool:  # noqa: ANN001 - a pa
 
 
 def _names(expr) -> set[str]:  # noqa: ANN001 - a parsed Expr
-    out, stack = set(), [expr]
-    while stack:
-        e = stack.pop()
-        if e.kind == "name" and e.value not in ("pi", "e"):
-            out.add(e.value)
-        stack.extend(e.args)
-    return out
+    """The names an answer uses, the constants pi and e aside."""
+    return names_in(expr) - CONSTANTS.keys()
 
 
 def _plain(expr) -> str:  # noqa: ANN001 - a SymPy expression
