@@ -18,12 +18,11 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import ParseError, TutorError
-from .gates import GATES
+from .gates import GATES, rational
 from .parse import Expr, number, parse
 
 MAX_DEPTH = 60          # nesting of gates (SymPy recurses on it)
 MAX_CHARS = 1_000       # a formula answer is a line, not a program
-_EXACT_BITS = 4096
 
 
 def read_formula(text: str, names: Collection[str]) -> Expr:
@@ -110,10 +109,9 @@ def _apply(gate: str, args: list) -> Fraction | float:
     """One gate on exact arguments where it stays exact and small, else on floats."""
     g = GATES[gate]
     if g.exact and all(isinstance(a, Fraction) for a in args):
-        out = g.forward(*args)
-        if isinstance(out, int | Fraction) and max(abs(Fraction(out).numerator),
-                                                   Fraction(out).denominator).bit_length() <= _EXACT_BITS:
-            return Fraction(out)
+        exact = rational(g.forward(*args))
+        if exact is not None:
+            return exact
     out = float(g.forward(*(float(a) for a in args)))
     if math.isnan(out):
         raise ValueError("undefined")

@@ -31,14 +31,24 @@ class _LazySympy:
 sp: Any = _LazySympy()
 
 # Exact (Fraction) results are kept only while they stay this small; past it the float is used.
-_EXACT_BITS = 4096
+EXACT_BITS = 4096
+
+
+def rational(x: Any) -> Fraction | None:
+    """x as a bounded Fraction, or None when it is not rational or too large to keep exact."""
+    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
+        return None
+    x = Fraction(x)
+    if max(abs(x.numerator), x.denominator).bit_length() > EXACT_BITS:
+        return None
+    return x
 
 
 def _pow(a: float, b: float) -> float:
     """a ** b over the reals; exact for a rational base and a small integer exponent."""
     if isinstance(a, Fraction) and isinstance(b, Fraction) and b.denominator == 1:
         size = max(abs(a.numerator), a.denominator).bit_length() * abs(b.numerator)
-        if size <= _EXACT_BITS and not (a == 0 and b < 0):
+        if size <= EXACT_BITS and not (a == 0 and b < 0):
             return a ** b.numerator
     return math.pow(a, b)  # ValueError for (-8)^(1/3), OverflowError for 9^9^9: both refused
 

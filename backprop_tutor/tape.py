@@ -13,12 +13,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .errors import DomainError
-from .gates import GATES
+from .gates import GATES, rational
 
 if TYPE_CHECKING:
     import networkx as nx
 
-_EXACT_BITS = 4096  # an exact value larger than this is dropped for its float (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ class Tape:
             v[o] = None
             if GATES[self.gates[k]].exact and None not in args:
                 try:
-                    v[o] = _rational(f(*args))
+                    v[o] = rational(f(*args))
                 except (ValueError, ZeroDivisionError, OverflowError, TypeError):
                     pass
         g: list[Any] = [Fraction(0)] * len(v)
@@ -107,8 +106,8 @@ class Tape:
             ins = (a,) if b < 0 else (a, b)
             locs = self.locals(k, v) if v[o] is not None else (None,) * len(ins)
             for i, loc in zip(ins, locs):
-                loc = _rational(loc) if g[o] is not None else None
-                g[i] = _rational(g[i] + g[o] * loc) if loc is not None and g[i] is not None else None
+                loc = rational(loc) if g[o] is not None else None
+                g[i] = rational(g[i] + g[o] * loc) if loc is not None and g[i] is not None else None
         return v, g
 
     def _where(self, k: int, v: Sequence[Any], what: str, err: Exception) -> str:
@@ -117,16 +116,6 @@ class Tape:
         why = "it overflows float64" if isinstance(err, OverflowError) else "outside its domain"
         return (f"{self.gates[k]}({args}) at node {self.nodes[o]!r} {what}: {why}; "
                 f"choose input values where it is defined")
-
-
-def _rational(x: Any) -> Fraction | None:
-    """x as a bounded Fraction, or None when it is not rational or too large to keep exact."""
-    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
-        return None
-    x = Fraction(x)
-    if max(abs(x.numerator), x.denominator).bit_length() > _EXACT_BITS:
-        return None
-    return x
 
 
 def _show(x: Any) -> str:
