@@ -11,11 +11,11 @@ only for its two loops over the tape.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .errors import DomainError, MissingValueError, ValueInputError
 from .graph import build_graph
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
     from .symbolic import Symbolic
 
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,14 @@ class Trace:
         from .symbolic import Symbolic
 
         return Symbolic(self)
+
+    def derived(self, build: Callable[["Trace"], T]) -> T:
+        """build(self), computed once per trace and kept with it: where renderers keep their
+        per-trace indexes (when each number becomes known, fan-out terms), not in global caches."""
+        cache = self.__dict__.setdefault("_derived", {})  # as cached_property does: a frozen dataclass
+        if build not in cache:
+            cache[build] = build(self)
+        return cache[build]
 
     def step(self, n: int):  # noqa: ANN201 - a render.notebook.StepView
         """Step n (1-based) as a picture that Jupyter shows (SVG). The one place the trace reaches up

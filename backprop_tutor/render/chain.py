@@ -24,18 +24,12 @@ _TEXT = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} · {1}", "div": "{0
          "pow": "{0}^{1}", "neg": "-{0}", "abs": "|{0}|", "sigmoid": "σ({0})", "sqrt": "√({0})"}
 
 
-def per_trace(fn):  # noqa: ANN001, ANN201 - a Trace is unhashable (dicts inside): memoise by identity
-    """Memoise a function of one Trace (a few traces at a time)."""
-    cache: dict[int, tuple] = {}
+def per_trace(fn):  # noqa: ANN001, ANN201 - a function of one Trace
+    """Compute fn(trace) once per trace (kept on the trace: Trace.derived)."""
 
     @functools.wraps(fn)
     def run(t: "Trace"):  # noqa: ANN202
-        hit = cache.get(id(t))
-        if hit is None or hit[0] is not t:
-            if len(cache) > 8:
-                cache.clear()
-            hit = cache[id(t)] = (t, fn(t))
-        return hit[1]
+        return t.derived(fn)
 
     return run
 

@@ -8,7 +8,6 @@ the neighbourhood of the current node. Renderers read the Trace; no maths here.
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -65,14 +64,12 @@ class Index:
         return [t.steps[i].value for i in self.backward.get(wrt, [])[:upto]]
 
 
-_INDEXES: "OrderedDict[int, tuple[Trace, Index]]" = OrderedDict()  # holds the trace, so its id stays unique
-
-
 def index(t: "Trace") -> Index:
-    """The Index of `t`, built on first use (a few recent traces are kept)."""
-    hit = _INDEXES.get(id(t))
-    if hit is not None and hit[0] is t:
-        return hit[1]
+    """The Index of `t`, built on first use and kept with the trace."""
+    return t.derived(_build_index)
+
+
+def _build_index(t: "Trace") -> Index:
     g = t.graph
     idx = Index({n: k for k, n in enumerate(g.nodes)}, list(g.nodes), sum(1 for n in g.nodes if not g.nodes[n].get("folded")), {})
     for i, s in enumerate(t.steps):
@@ -80,9 +77,6 @@ def index(t: "Trace") -> Index:
             idx.forward[s.node] = i
         else:
             idx.backward.setdefault(s.wrt or s.node, []).append(i)
-    _INDEXES[id(t)] = (t, idx)
-    while len(_INDEXES) > 8:
-        _INDEXES.popitem(last=False)
     return idx
 
 
