@@ -19,11 +19,11 @@ __all__ = ["trace", "Trace", "Step", "parse", "build_graph", "GATES", "TutorErro
 
 # Eager: the name `trace` must be the function, not the submodule of the same name (light:
 # the engine imports lark, networkx and SymPy only when it needs them).
-from .trace import Step, Trace, trace  # noqa: E402
+from .engine.trace import Step, Trace, trace  # noqa: E402
 
 _HOME = {
-    "parse": "parse", "build_graph": "graph",
-    "GATES": "gates", "TutorError": "errors", "check_answers": "check", "gradcheck": "check",
+    "parse": "engine.parse", "build_graph": "engine.graph", "GATES": "engine.gates",
+    "TutorError": "errors", "check_answers": "homework.check", "gradcheck": "homework.check",
 }
 
 

@@ -1,5 +1,5 @@
 """`python -m backprop_tutor`: the same CLI as `tutor`."""
 
-from .cli import main
+from .commands.cli import main
 
 main()

@@ -17,10 +17,10 @@ from collections.abc import Callable
 import sympy as sp
 from micrograd.engine import Value
 
-from backprop_tutor.graph import build_graph
-from backprop_tutor.parse import parse
-from backprop_tutor.symbolic import to_sympy
-from backprop_tutor.trace import walk
+from backprop_tutor.engine.graph import build_graph
+from backprop_tutor.engine.parse import parse
+from backprop_tutor.engine.symbolic import to_sympy
+from backprop_tutor.engine.trace import walk
 
 # micrograd 0.1.0 has +, *, **, relu only: give it exp and tanh as in the lecture's version.
 

@@ -68,9 +68,9 @@ def main() -> None:
 
 def naive(folder: Path) -> float:
     """What an autograder script would do: one process, one submission after another."""
-    from backprop_tutor.check import check_answers
+    from backprop_tutor.homework.check import check_answers
     from backprop_tutor.errors import HomeworkError
-    from backprop_tutor.homework import load
+    from backprop_tutor.homework.problem import load
 
     key = load(KEY)
     start = time.perf_counter()

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backprop_tutor.errors import TutorError
-from backprop_tutor.trace import trace
+from backprop_tutor.engine.trace import trace
 from backprop_tutor.render import engine as gv
 from backprop_tutor.render.graphviz import to_dot
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from backprop_tutor import check_answers
-from backprop_tutor.cli import app
+from backprop_tutor.commands.cli import app
 from backprop_tutor.errors import HomeworkError
 
 SIMPLE = {"program": "q = x + y; f = q * z", "at": {"x": -2, "y": 5, "z": -4}}
@@ -172,7 +172,7 @@ def test_a_problem_nested_10000_deep_is_checked() -> None:
 def test_check_table_text() -> None:
     from rich.console import Console
 
-    from backprop_tutor.render.homework import check_table
+    from backprop_tutor.homework.tables import check_table
 
     console = Console(width=120, color_system=None, record=True)
     console.print(check_table(check_answers(SIMPLE, {"df/dq": -4, "df/dx": 4, "df/dy": "z"})))

@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 from typer.testing import CliRunner
 
-from backprop_tutor.cli import app
+from backprop_tutor.commands.cli import app
 
 runner = CliRunner()
 
@@ -86,7 +86,7 @@ def test_module_entry_point_and_fast_help():
     out = subprocess.run([sys.executable, "-m", "backprop_tutor", "grad", "x*y", "--at", "x=2,y=3", "--json"],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["gradient"] == {"x": 3.0, "y": 2.0}
-    code = "import sys, backprop_tutor.cli; print('sympy' in sys.modules, 'networkx' in sys.modules)"
+    code = "import sys, backprop_tutor.commands.cli; print('sympy' in sys.modules, 'networkx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]       # `tutor --help` does not import them
 

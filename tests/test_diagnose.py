@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backprop_tutor import check_answers
-from backprop_tutor.diagnose import MISTAKES
+from backprop_tutor.homework.diagnose import MISTAKES
 
 SIMPLE = {"program": "q = x + y; f = q * z", "at": {"x": -2, "y": 5, "z": -4}}     # f = -12
 NEURON_AT = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}                      # s = 1, σ = 0.73

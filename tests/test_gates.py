@@ -7,8 +7,8 @@ import random
 import pytest
 import sympy as sp
 
-from backprop_tutor.gates import GATES, Gate
-from backprop_tutor.verify import central_difference
+from backprop_tutor.engine.gates import GATES, Gate
+from backprop_tutor.engine.verify import central_difference
 
 # points away from every kink, inside every domain (log, sqrt need a > 0)
 POINTS = [(0.7, 1.3), (1.9, 0.4), (0.35, 2.2), (2.5, 1.1)]

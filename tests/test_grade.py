@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backprop_tutor.cli import app
-from backprop_tutor.formula import Timeout, time_limit
-from backprop_tutor.gradebook import to_csv, write_atomic
+from backprop_tutor.commands.cli import app
+from backprop_tutor.homework.formula import Timeout, time_limit
+from backprop_tutor.homework.gradebook import to_csv, write_atomic
 from backprop_tutor.errors import TutorError
 
 KEY = Path(__file__).resolve().parent.parent / "examples" / "homework" / "key.toml"   # 10 points
@@ -138,7 +138,7 @@ def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: 
     import dataclasses
     import os
 
-    from backprop_tutor.grade import grade, job_from_key
+    from backprop_tutor.homework.grade import grade, job_from_key
 
     good = tmp_path / "good.toml"
     good.write_text(GOOD.format(sid="good"))
@@ -158,7 +158,7 @@ def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: 
 def test_too_little_memory_costs_rows_not_the_batch(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
     import dataclasses
 
-    from backprop_tutor.grade import grade, job_from_key
+    from backprop_tutor.homework.grade import grade, job_from_key
 
     paths = []
     for i in range(3):
@@ -182,7 +182,7 @@ def test_time_limit_stops_a_long_computation() -> None:
 def test_an_out_that_is_no_regular_file_is_refused_even_with_force(tmp_path: Path) -> None:
     import os
 
-    from backprop_tutor.gradebook import refuse_overwrite
+    from backprop_tutor.homework.gradebook import refuse_overwrite
 
     subs, runner = class_dir(tmp_path), CliRunner()
     target = tmp_path / "real.csv"
@@ -261,7 +261,7 @@ def test_a_short_timeout_costs_time_not_a_broken_worker(tmp_path: Path) -> None:
     for i in range(12):
         (subs / f"s{i:02}.toml").write_text(GOOD.format(sid=f"s{i:02}"))
     out = tmp_path / "g.csv"
-    run = subprocess.run([sys.executable, "-c", "from backprop_tutor.cli import app; app()", "grade", str(subs),
+    run = subprocess.run([sys.executable, "-c", "from backprop_tutor.commands.cli import app; app()", "grade", str(subs),
                           "--key", str(KEY), "--out", str(out), "--timeout", "0.1", "--workers", "1"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0 and run.stderr.strip() == "", run.stderr   # the progress bar leaves a newline
@@ -275,7 +275,7 @@ def test_a_short_timeout_costs_time_not_a_broken_worker(tmp_path: Path) -> None:
 def test_a_hand_built_job_with_limits_out_of_range_is_refused_before_any_worker(tmp_path: Path) -> None:
     import dataclasses
 
-    from backprop_tutor.grade import grade, job_from_key
+    from backprop_tutor.homework.grade import grade, job_from_key
 
     path = tmp_path / "a.toml"
     path.write_text(GOOD.format(sid="a"))
@@ -300,7 +300,7 @@ def test_an_outer_time_limit_running_out_inside_sympy_is_not_swallowed(monkeypat
     out inside it must stop the submission, not be taken for SymPy's."""
     import sympy
 
-    from backprop_tutor.formula import sympy_zero
+    from backprop_tutor.homework.formula import sympy_zero
 
     def forever(expr: object) -> None:
         while True:

@@ -172,7 +172,7 @@ def test_notebook_view_is_an_svg(neuron: bt.Trace) -> None:
 
 @pytest.mark.parametrize("gate", sorted(bt.GATES), ids=str)
 def test_every_gate_draws(gate: str) -> None:
-    from backprop_tutor.gates import GATES
+    from backprop_tutor.engine.gates import GATES
 
     g = GATES[gate]
     call = f"a {g.infix} b" if g.infix and g.arity == 2 else "-a" if gate == "neg" else \

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backprop_tutor.errors import HomeworkError
-from backprop_tutor.homework import MAX_BYTES, Problem, load, loads
+from backprop_tutor.homework.problem import MAX_BYTES, Problem, load, loads
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "homework"
 

@@ -9,9 +9,9 @@ import textwrap
 import pytest
 
 from backprop_tutor.errors import LessonError
-from backprop_tutor.lesson import builtin, loads
+from backprop_tutor.tutor.lesson import builtin, loads
 from backprop_tutor.tomlpos import key_lines, locate
-from backprop_tutor.tutor import build
+from backprop_tutor.tutor.screens import build
 
 GOOD = textwrap.dedent('''\
     id = "tiny"
@@ -156,7 +156,7 @@ def test_every_builtin_lesson_is_valid() -> None:
 
 
 def test_loading_lessons_does_not_import_sympy() -> None:
-    code = ("import sys; from backprop_tutor.lesson import builtin, load; from backprop_tutor.tutor import build\n"
+    code = ("import sys; from backprop_tutor.tutor.lesson import builtin, load; from backprop_tutor.tutor.screens import build\n"
             "[build(load(p), formulas=False) for p in builtin()]\nprint('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -188,7 +188,7 @@ def test_shipped_lessons_are_found_in_an_installed_namespace_package(tmp_path, m
     """A non-editable install maps lessons/ to backprop_tutor/lessons, a namespace package."""
     from importlib.resources.readers import MultiplexedPath
 
-    from backprop_tutor import lesson as module
+    from backprop_tutor.tutor import lesson as module
 
     (tmp_path / "01-only.toml").write_text(GOOD)
     monkeypatch.setattr(module.resources, "files", lambda name: MultiplexedPath(str(tmp_path)))

@@ -10,9 +10,9 @@ import pytest
 from rich.console import Console
 
 from backprop_tutor.fmt import fmt
-from backprop_tutor.lesson import builtin, find, lesson_id
+from backprop_tutor.tutor.lesson import builtin, find, lesson_id
 from backprop_tutor.render.terminal import ScreenView
-from backprop_tutor.tutor import build, trace_graph
+from backprop_tutor.tutor.screens import build, trace_graph
 
 IDS = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "vanishing-gradients",
        "learning-loop", "losses", "gradient-descent", "xor", "dense-layer-matrix-form", "convolution",

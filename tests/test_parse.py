@@ -3,7 +3,7 @@
 import pytest
 
 from backprop_tutor.errors import ParseError, UnknownGateError
-from backprop_tutor.parse import MAX_CHARS, parse
+from backprop_tutor.engine.parse import MAX_CHARS, parse
 
 
 def shape(e):
@@ -103,7 +103,7 @@ def test_errors_on_later_lines_give_line_and_column():
 
 
 def test_a_name_cannot_be_its_own_input():
-    from backprop_tutor.graph import build_graph
+    from backprop_tutor.engine.graph import build_graph
     with pytest.raises(ParseError, match="right of its own assignment"):
         build_graph("x = x")
     with pytest.raises(ParseError, match="right of its own assignment"):

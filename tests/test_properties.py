@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import backprop_tutor as bt
 from backprop_tutor.errors import TutorError
-from backprop_tutor.verify import verify
+from backprop_tutor.engine.verify import verify
 
 UNARY = ["exp", "tanh", "sigmoid", "sin", "cos", "softplus", "relu", "abs", "-", "log", "sqrt", "elu", "leaky_relu"]
 BINARY = ["+", "-", "*", "/", "max", "min", "^2"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backprop_tutor.cli import app
+from backprop_tutor.commands.cli import app
 from backprop_tutor.render.slides import stem
 
 from test_graphviz import AT, ENGINES, NEURON
@@ -135,7 +135,7 @@ def test_too_many_slides_is_refused_with_advice(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_lesson_id_draws_the_lessons_graph(tmp_path: Path) -> None:
-    from backprop_tutor import lesson
+    from backprop_tutor.tutor import lesson
 
     if "sigmoid-neuron" not in {lesson.lesson_id(p) for p in lesson.builtin()}:
         pytest.skip("the sigmoid-neuron lesson is not in this checkout")
@@ -159,7 +159,7 @@ def test_pdf_from_dot_is_vector_and_the_same_every_run(tmp_path: Path) -> None:
 
 
 def test_lesson_colon_graph_draws_that_graph(tmp_path: Path) -> None:
-    from backprop_tutor import lesson
+    from backprop_tutor.tutor import lesson
 
     if "sigmoid-neuron" not in {lesson.lesson_id(p) for p in lesson.builtin()}:
         pytest.skip("the sigmoid-neuron lesson is not in this checkout")

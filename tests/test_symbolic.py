@@ -3,8 +3,8 @@
 import sympy as sp
 
 import backprop_tutor as bt
-from backprop_tutor.parse import parse
-from backprop_tutor.symbolic import MAX_DEPTH, to_sympy
+from backprop_tutor.engine.parse import parse
+from backprop_tutor.engine.symbolic import MAX_DEPTH, to_sympy
 
 
 def test_chain_form_in_neighbouring_symbols_and_expanded_form():

@@ -6,10 +6,10 @@ import pytest
 from rich.console import Console
 
 from backprop_tutor.render import layout
-from backprop_tutor.lesson import find
+from backprop_tutor.tutor.lesson import find
 from backprop_tutor.render.terminal import GraphDrawing, ScreenView, equation, known
-from backprop_tutor.trace import trace
-from backprop_tutor.tutor import build, explain
+from backprop_tutor.engine.trace import trace
+from backprop_tutor.tutor.screens import build, explain
 
 
 def text(renderable: object, width: int = 100) -> str:
@@ -113,7 +113,7 @@ def test_update_and_matrix_tables() -> None:
 
 
 def test_lesson_text_is_never_read_as_rich_markup() -> None:
-    from backprop_tutor.lesson import loads
+    from backprop_tutor.tutor.lesson import loads
 
     text = ('id = "m"\ntitle = "[bold]M[/]"\nprogram = "f = x*y"\nat = { x = 2, y = 3 }\n\n[[steps]]\nkind = "compare"\n'
             'graphs = ["main"]\nlabels = ["[/] odd [red]"]\nrows = ["f"]\n\n[[steps]]\nkind = "compare"\n'
@@ -153,7 +153,7 @@ def test_a_long_fan_out_sum_is_one_bounded_line() -> None:
 
 
 def test_a_long_walkthrough_shows_its_ends_and_says_what_it_skips() -> None:
-    from backprop_tutor.tutor import MAX_STEP_SCREENS
+    from backprop_tutor.tutor.screens import MAX_STEP_SCREENS
 
     screens = build(explain("+".join(["x"] * 1000), {"x": 1}))
     assert len(screens) == 1 + 2 * (MAX_STEP_SCREENS + 1) + 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from backprop_tutor.cli import app
+from backprop_tutor.commands.cli import app
 
 runner = CliRunner()
 IDS = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "vanishing-gradients",
@@ -102,9 +102,9 @@ def test_the_loop_with_scripted_keys_and_answers() -> None:
 
     from rich.console import Console
 
-    from backprop_tutor.lesson import find
-    from backprop_tutor.session import BACK, NEXT, QUIT, interact
-    from backprop_tutor.tutor import build
+    from backprop_tutor.tutor.lesson import find
+    from backprop_tutor.tutor.session import BACK, NEXT, QUIT, interact
+    from backprop_tutor.tutor.screens import build
 
     screens = build(find("chain-rule"))
     keys = iter([NEXT, NEXT, BACK, NEXT, NEXT, NEXT, NEXT, QUIT])

@@ -28,12 +28,12 @@ def grad(
     from rich.console import Console
 
     from ..render.report import gradient_json, gradient_table, verify_table
-    from ..trace import trace
+    from ..engine.trace import trace
 
     t = trace(opt.program_text(expr, file), opt.values(at, at_file), expand=expand)
     rows = None
     if verify:
-        from ..verify import verify as check
+        from ..engine.verify import verify as check
 
         rows = check(t)
     if as_json:  # the JSON object stays exactly the contract; a failed --verify still exits 1

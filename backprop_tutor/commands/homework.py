@@ -25,12 +25,12 @@ def check(
     """
     from rich.console import Console
 
-    from ..check import check_answers
+    from ..homework.check import check_answers
     from ..errors import HomeworkError
-    from ..grade import job_from_key
-    from ..homework import load
-    from ..key import prepare
-    from ..render.homework import check_table
+    from ..homework.grade import job_from_key
+    from ..homework.problem import load
+    from ..homework.key import prepare
+    from ..homework.tables import check_table
 
     hw = load(file)
     notes: list[str] = []
@@ -78,9 +78,9 @@ def grade(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from ..grade import grade as run, job_from_key, submissions as listing
-    from ..gradebook import refuse_overwrite, summary, to_csv, to_json, write_atomic
-    from ..render.homework import summary_view
+    from ..homework.grade import grade as run, job_from_key, submissions as listing
+    from ..homework.gradebook import refuse_overwrite, summary, to_csv, to_json, write_atomic
+    from ..homework.tables import summary_view
 
     refuse_overwrite(out, force)  # before the work, not after it
     job = job_from_key(key, timeout=timeout, memory_mb=memory)

@@ -21,8 +21,8 @@ def lessons() -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..lesson import builtin, load
-    from ..tutor import build
+    from ..tutor.lesson import builtin, load
+    from ..tutor.screens import build
 
     table = Table(title="Lessons (start one with: tutor run ID)", title_justify="left")
     for col in ("#", "id", "title", "what it teaches", "steps"):
@@ -37,7 +37,7 @@ def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
     from rich.console import Console
 
     from ..errors import TutorError
-    from ..session import interact, print_all
+    from ..tutor.session import interact, print_all
 
     if step > len(screens):
         raise TutorError(f"--step {step} is past the end: this walkthrough has {len(screens)} steps")
@@ -66,8 +66,8 @@ def run(
 
     Example: tutor run chain-rule
     """
-    from ..lesson import builtin, find, load
-    from ..tutor import build
+    from ..tutor.lesson import builtin, find, load
+    from ..tutor.screens import build
 
     chosen = find(lesson) if lesson else load(builtin()[0])
     _walk(build(chosen), chosen.title, step, show_all)
@@ -86,8 +86,8 @@ def explain(
 
     Example: tutor explain '(x+y)*z' --at x=-2,y=5,z=-4
     """
-    from ..trace import trace
-    from ..tutor import build, explain as lesson_of
+    from ..engine.trace import trace
+    from ..tutor.screens import build, explain as lesson_of
 
     text = opt.program_text(expr, file)
     values = opt.values(at, at_file)
@@ -100,8 +100,8 @@ def check(file: Annotated[str, typer.Argument(help="The lesson file (.toml) to v
 
     Example: tutor lesson check lessons/01-chain-rule.toml
     """
-    from ..lesson import load
-    from ..tutor import build
+    from ..tutor.lesson import load
+    from ..tutor.screens import build
 
     lesson = load(file)
     screens = build(lesson)

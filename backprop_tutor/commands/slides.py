@@ -28,9 +28,9 @@ MAX_CHARS = 200_000  # a program longer than this cannot give a graph slides dra
 def _bounded(text: Any, at: dict[str, Any], expand: bool) -> Any:
     """The Trace of `text`, refusing a graph too large for slides before tracing it (seconds, 100s of MB)."""
     from ..errors import TutorError
-    from ..graph import build_graph
+    from ..engine.graph import build_graph
     from ..render.slides import MAX_NODES, check_size
-    from ..trace import walk
+    from ..engine.trace import walk
 
     if isinstance(text, str) and len(text) > MAX_CHARS:
         raise TutorError(f"the program has {len(text):,} characters; slides draw graphs of at most "
@@ -42,7 +42,7 @@ def _bounded(text: Any, at: dict[str, Any], expand: bool) -> Any:
 
 def _lesson(ref: str) -> tuple[Any, str] | None:
     """(lesson, graph name) when `ref` names a lesson (a built-in id or a .toml file), else None."""
-    from .. import lesson
+    from ..tutor import lesson
     from ..errors import LessonError
 
     base, colon, graph = ref.rpartition(":") if ":" in ref else (ref, "", "")

@@ -13,11 +13,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..fmt import fmt
-from ..gates import GATES
+from ..engine.gates import GATES
 from .formula_text import latex, plain
 
 if TYPE_CHECKING:
-    from ..trace import Number, Trace
+    from ..engine.trace import Number, Trace
 
 # Gate forms in text; functions not listed are written name(args).
 _TEXT = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} · {1}", "div": "{0} / {1}",

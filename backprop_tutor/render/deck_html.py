@@ -19,7 +19,7 @@ from .chain import equation, program_line, title
 from .labels import THEMES
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..engine.trace import Trace
 
 _SCRIPT = """
 (function () {

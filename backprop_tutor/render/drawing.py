@@ -18,7 +18,7 @@ from ..fmt import fmt
 from .layout import RANKSEP_COLS, place
 
 if TYPE_CHECKING:
-    from ..trace import Number, Step, Trace
+    from ..engine.trace import Number, Step, Trace
 
 U, D, L, R = 1, 2, 4, 8
 _LINES = {L | R: "─", U | D: "│", D | R: "┌", D | L: "┐", U | R: "└", U | L: "┘", U | D | R: "├", U | D | L: "┤",

@@ -21,7 +21,7 @@ from .chain import Known, equation, known, name, per_trace, program_line, title
 from .labels import FONT, SIZE, THEMES, Theme, caption, gate_label, width, wire_label
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..engine.trace import Trace
 
 MAX_FULL = 80                         # above this many drawn nodes a slide shows the step's neighbourhood
 RADIUS = 2                            # ... within this many edges of the step's node
@@ -163,7 +163,7 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
     of the step's neighbourhood; `notes` replace the caption's equation.
 
     Examples:
-        >>> from backprop_tutor.trace import trace
+        >>> from backprop_tutor.engine.trace import trace
         >>> dot = to_dot(trace("(x+y)*z", {"x": -2, "y": 5, "z": -4}), 0)
         >>> '"n1" [id="n1", class="gate current"' in dot, "n1 = x + y = (-2) + 5 = 3" in dot
         (True, True)

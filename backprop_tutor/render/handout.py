@@ -21,7 +21,7 @@ from .graphviz import MAX_FULL, Wire, to_dot, wire_text, wires
 from .labels import THEMES
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..engine.trace import Trace
 
 
 def _letter(k: int) -> str:

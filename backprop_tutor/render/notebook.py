@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..engine.trace import Trace
 
 
 @dataclass

@@ -11,8 +11,8 @@ from rich.text import Text
 from ..fmt import fmt
 
 if TYPE_CHECKING:
-    from ..trace import Trace
-    from ..verify import Agreement
+    from ..engine.trace import Trace
+    from ..engine.verify import Agreement
 
 
 def gradient_json(trace: "Trace") -> dict[str, Any]:

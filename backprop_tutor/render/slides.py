@@ -22,7 +22,7 @@ from .chain import equation_tex, name
 from .graphviz import to_dot
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..engine.trace import Trace
 
 FORMATS = ("svg", "png", "pdf", "html", "gif", "tex", "handout")
 MAX_SLIDES = 400                        # more is not a lecture (and would take minutes): choose --steps

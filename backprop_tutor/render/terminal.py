@@ -12,12 +12,12 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from ..fmt import fmt
-from ..gates import GATES
+from ..engine.gates import GATES
 from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
 from .formula_text import plain
 
 if TYPE_CHECKING:
-    from ..trace import Step, Trace
+    from ..engine.trace import Step, Trace
 
 __all__ = ["GraphDrawing", "ScreenView", "equation", "hint", "known", "name", "score_line"]
 SUM_TERMS = 8   # a fan-out's running sum shows at most this many terms

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import LessonError, MissingValueError, TutorError, ValueInputError
-from .learn import Curve, Run, Update, curves, optimize, sgd_step
+from ..errors import LessonError, MissingValueError, TutorError, ValueInputError
+from ..engine.learn import Curve, Run, Update, curves, optimize, sgd_step
 from .lesson import GraphSpec, Lesson, StepSpec
 from .quiz import Quiz, wrong_answer
 
 if TYPE_CHECKING:
-    from .trace import Step, Trace
+    from ..engine.trace import Step, Trace
 
 
 MAX_STEP_SCREENS = 120   # screens per forward or backward step of a lesson; more are skipped in the middle
@@ -43,8 +43,8 @@ class Screen:
 
 def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
     """Trace one of the lesson's graphs; engine errors point at the graph's program."""
-    from .graph import build_graph
-    from .trace import walk
+    from ..engine.graph import build_graph
+    from ..engine.trace import walk
 
     try:
         return walk(build_graph(spec.program, expand=spec.expand), spec.at)
@@ -268,7 +268,7 @@ _MAKERS = {"narrative": _narrative, "forward": _forward, "backward": _backward, 
 
 def explain(text: str, at: dict[str, Any], expand: bool = False) -> Lesson:
     """A lesson made on the spot for `tutor explain`: the graph, its forward pass, its backward pass."""
-    from .parse import parse
+    from ..engine.parse import parse
 
     parse(text)
     whole = " ; ".join(text.splitlines())

@@ -17,7 +17,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .errors import DomainError, MissingValueError, ValueInputError
+from ..errors import DomainError, MissingValueError, ValueInputError
 from .graph import build_graph
 from .parse import Program
 from .tape import Tape
@@ -168,7 +168,7 @@ class Trace:
     def step(self, n: int):  # noqa: ANN201 - a render.notebook.StepView
         """Step n (1-based) as a picture that Jupyter shows (SVG). The one place the trace reaches up
         to a renderer, lazily, so that `bt.trace(...).step(5)` works in a notebook."""
-        from .render.notebook import show
+        from ..render.notebook import show
 
         return show(self, n)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from .errors import TutorError
+from ..errors import TutorError
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -53,7 +53,7 @@ EXPRESSION_COMMANDS = {"grad", "explain", "slides"}
 
 
 def _register() -> None:
-    from .commands import grad, homework, lessons, slides
+    from . import grad, homework, lessons, slides
 
     for module in (grad, lessons, slides, homework):
         module.register(app, friendly)

@@ -18,7 +18,7 @@ import itertools
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .errors import ParseError, TutorError
+from ..errors import ParseError, TutorError
 from .gates import CONSTANTS, GATES
 from .parse import Expr, Program, names_in, number, parse
 

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from .errors import HomeworkError, TutorError
-from .fmt import fmt
+from ..errors import HomeworkError, TutorError
+from ..fmt import fmt
 from .formula import read_formula, value_of
-from .homework import Problem
+from .problem import Problem
 from .key import Key, Target, prepare
 from .numcheck import gradcheck  # noqa: F401 - the API's second name lives here too
-from .parse import names_in
+from ..engine.parse import names_in
 
 DEFAULT_TOLERANCE = {"rel": 1e-2, "abs": 5e-3}   # hand-rounded to two decimals passes: -0.20 for -0.1966
 

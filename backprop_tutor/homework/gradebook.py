@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import TutorError
+from ..errors import TutorError
 
 
 def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .errors import DomainError
+from ..errors import DomainError
 from .gates import GATES, rational
 
 if TYPE_CHECKING:

@@ -51,7 +51,7 @@ def verify(trace: "Trace") -> list[Agreement]:
     """Compare every input gradient of `trace` with SymPy's diff and central differences."""
     import sympy as sp
 
-    from .errors import TutorError
+    from ..errors import TutorError
 
     tape, slot, out = trace.tape, trace.tape.slot, trace.tape.slot[trace.output]
     seed = [trace.values[n] for n in tape.nodes]  # inputs and constants as the tape saw them

@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import TutorError
-from .fmt import fmt
-from .gates import CONSTANTS
-from .parse import names_in, parse
+from ..errors import TutorError
+from ..fmt import fmt
+from ..engine.gates import CONSTANTS
+from ..engine.parse import names_in, parse
 
 if TYPE_CHECKING:
-    from .trace import Number, Trace
+    from ..engine.trace import Number, Trace
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 MAX_ANSWER = 500  # characters: an answer is a number or a short formula
@@ -83,7 +83,7 @@ class Quiz:
         unknown = sorted(used - known.keys())
         if unknown:
             raise TutorError(f"unknown name {unknown[0]!r}; you can use {', '.join(known)}")
-        from .trace import trace
+        from ..engine.trace import trace
 
         tr = trace(program, {n: known[n] for n in used})
         got = tr.number(tr.output)
@@ -101,7 +101,7 @@ class Quiz:
     def _same_formula(self, expr) -> bool:  # noqa: ANN001 - a parsed Expr
         import sympy as sp
 
-        from .symbolic import to_sympy
+        from ..engine.symbolic import to_sympy
 
         target = parse(self.formula).statements[0].expr
         symbols = {n: sp.Symbol(n, real=True) for n in self.names() | dict.fromkeys(_names(target))}
@@ -152,7 +152,7 @@ def wrong_answer(quiz: Quiz, asked: str, symbolic: bool = True) -> tuple[str, st
     unknown = sorted(used - known.keys())
     if unknown:
         return f"answer uses {unknown[0]!r}, which is not a name of this graph", "names among " + ", ".join(known)
-    from .trace import trace
+    from ..engine.trace import trace
 
     try:  # the engine evaluates in float64 and refuses what overflows: 9^9^9^9 never reaches SymPy
         tr = trace(program, {n: known[n] for n in used})
@@ -171,7 +171,7 @@ def _same_here(quiz: Quiz, expr, used: set[str]) -> bool:  # noqa: ANN001 - a pa
     """Is the formula the quiz's true one, both expanded into the inputs? True when undecidable."""
     import sympy as sp
 
-    from .symbolic import to_sympy
+    from ..engine.symbolic import to_sympy
 
     t, sym = quiz.trace, quiz.trace.symbolic
     if sym.why_not:  # too deep to expand: the number was checked
@@ -206,6 +206,6 @@ def _names(expr) -> set[str]:  # noqa: ANN001 - a parsed Expr
 
 def _plain(expr) -> str:  # noqa: ANN001 - a SymPy expression
     """A SymPy expression the way the screens write it: x^2, a·b, [x > 0]."""
-    from .render.formula_text import plain
+    from ..render.formula_text import plain
 
     return plain(expr) if hasattr(expr, "free_symbols") else str(expr)

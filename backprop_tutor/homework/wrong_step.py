@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .fmt import fmt
+from ..fmt import fmt
 
 if TYPE_CHECKING:
     from .key import Key, Target

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from .render.terminal import ScreenView
-from .tutor import Screen
+from ..render.terminal import ScreenView
+from .screens import Screen
 
 NEXT, BACK, RESTART, HINT, QUIT = "next", "back", "restart", "hint", "quit"
 _KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "\x1b[C": NEXT, "\x1bOC": NEXT, "b": BACK, "\x1b[D": BACK,
@@ -171,7 +171,7 @@ def interact(screens: list[Screen], title: str, console: Console, start: int = 1
 
 
 def _answer(s: Screen) -> str:
-    from .fmt import fmt
+    from ..fmt import fmt
 
     q = s.quiz
     return fmt(q.expected) + (f" (= {q.formula})" if q.formula else "")

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .errors import HomeworkError
-from .files import read_text
-from .tomlpos import key_lines
+from ..errors import HomeworkError
+from ..files import read_text
+from ..tomlpos import key_lines
 
 MAX_BYTES = 1_000_000      # a homework file is a few hundred bytes; refuse more before parsing
 MAX_FORMULA = 1_000        # characters in one formula answer
@@ -196,7 +196,7 @@ def _raise(err: Exception) -> Any:
 
 def _not_a_value(value: Any) -> str:
     """Why `value` cannot be an input value or a learning rate ("" when it can), in true words."""
-    from .parse import number
+    from ..engine.parse import number
 
     if isinstance(value, bool) or not isinstance(value, int | float | str) or value in ("", "+", "-"):
         return f"= {_short(value)} is not a number"
@@ -228,7 +228,7 @@ def _short(value: Any) -> str:
 
 def _num(value: Any) -> Fraction | None:
     """A value as the exact number it spells (0.1 is 1/10), or None when it is not a finite number."""
-    from .parse import number
+    from ..engine.parse import number
 
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import HomeworkError, TutorError
-from .homework import Problem, load
+from ..errors import HomeworkError, TutorError
+from .problem import Problem, load
 
 CHUNK = 100               # submissions per task: few round trips, little lost if a worker dies
 MAX_TIMEOUT = 3600.0      # seconds per submission: an hour is already no limit for a homework
@@ -123,7 +123,8 @@ def _init(job: Job) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     import sympy as sp
 
-    from . import symbolic, wrong_step  # noqa: F401
+    from ..engine import symbolic  # noqa: F401
+    from . import wrong_step  # noqa: F401
     from .key import prepare
 
     x = sp.Symbol("x")
@@ -196,7 +197,7 @@ def _run(chunks: list[list[str]], job: Job, workers: int, rows: dict,
          advance: Callable[[int], None]) -> list[list[str]]:
     """Grade chunks in a fresh pool; the chunks whose worker died or hung are returned."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["backprop_tutor.check", "lark", "networkx"])  # workers fork with them loaded
+    ctx.set_forkserver_preload(["backprop_tutor.homework.check", "lark", "networkx"])  # workers fork with them loaded
     pool = cf.ProcessPoolExecutor(max(1, min(workers, len(chunks))), mp_context=ctx, initializer=_init,
                                   initargs=(job,))
     failed: list[list[str]] = []

@@ -98,7 +98,7 @@ class Curve:
 
 def curves(functions: list[str], points: list[Any]) -> list[Curve]:
     """Each function's value and derivative at each point (None where it is undefined)."""
-    from .errors import TutorError
+    from ..errors import TutorError
     from .graph import build_graph
 
     xs = [exact(p) for p in points]

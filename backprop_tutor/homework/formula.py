@@ -17,9 +17,9 @@ from collections.abc import Collection, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
-from .errors import ParseError, TutorError
-from .gates import GATES, rational
-from .parse import Expr, number, parse
+from ..errors import ParseError, TutorError
+from ..engine.gates import GATES, rational
+from ..engine.parse import Expr, number, parse
 
 MAX_DEPTH = 60          # nesting of gates (SymPy recurses on it)
 MAX_CHARS = 1_000       # a formula answer is a line, not a program
@@ -78,7 +78,7 @@ def evaluate(expr: Expr, env: Mapping[str, Any]) -> Fraction | float | None:
 
 def value_of(expr: Expr, env: Mapping[str, Any]) -> tuple[Fraction | float | None, str]:
     """(the formula's value, "") or (None, why: OVERFLOW or UNDEFINED); an exact value fits a float64."""
-    from .gates import CONSTANTS
+    from ..engine.gates import CONSTANTS
 
     done: dict[int, Any] = {}
     stack = [expr]

@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import ParseError, UnknownGateError
+from ..errors import ParseError, UnknownGateError
 from .gates import CONSTANTS, FUNCTIONS, GATES
 
 MAX_CHARS = 300_000     # larger input is refused before parsing: about a second of parsing here

@@ -94,7 +94,7 @@ def summary_view(s: dict[str, Any]) -> Group:
             per.add_row(Text(a["name"]), f"{a['right']}/{a['graded']}", "█" * round(30 * share))
         parts.append(per)
     if s["mistakes"]:
-        from ..diagnose import WORDS
+        from .diagnose import WORDS
 
         common = Table(title="Most common mistakes", title_justify="left")
         for name in ("code", "answers", "what it means"):

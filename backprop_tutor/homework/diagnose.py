@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .gates import GATES
+from ..engine.gates import GATES
 
 if TYPE_CHECKING:
-    from .trace import Trace
+    from ..engine.trace import Trace
 
 
 class Edge(NamedTuple):

@@ -12,7 +12,7 @@ from fractions import Fraction
 from numbers import Real
 from typing import Any
 
-from .errors import ValueInputError
+from ..errors import ValueInputError
 from .parse import number
 
 Number = float | Fraction  # a Fraction where the number is exact

@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import LessonError, ParseError
-from .parse import parse
-from .tomlpos import locate
+from ..errors import LessonError, ParseError
+from ..engine.parse import parse
+from ..tomlpos import locate
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TEXT = "a string"
@@ -263,7 +263,7 @@ def loads(text: str, path: str = "<lesson>") -> Lesson:
 
 def load(path: str | Path) -> Lesson:
     """Read and validate one lesson file."""
-    from .files import read_text
+    from ..files import read_text
 
     return loads(read_text(path, MAX_BYTES, LessonError, "lesson file"), str(path))
 
@@ -276,7 +276,7 @@ def builtin_dir() -> Path:
             return Path(str(shipped[0])).parent
     except (ImportError, TypeError, OSError, ValueError):  # editable installs can map it oddly
         pass
-    return Path(__file__).parent.parent / "lessons"
+    return Path(__file__).parents[2] / "lessons"
 
 
 def builtin() -> list[Path]:

@@ -17,11 +17,11 @@ from fractions import Fraction
 from typing import Any
 
 from .diagnose import WORDS, Mistakes
-from .errors import HomeworkError, ParseError, TutorError
+from ..errors import HomeworkError, ParseError, TutorError
 from .formula import evaluate, sympy_zero, tame
-from .homework import Problem, problem_from
-from .parse import names_in
-from .trace import Number, walk
+from .problem import Problem, problem_from
+from ..engine.parse import names_in
+from ..engine.trace import Number, walk
 
 _GRAD = re.compile(r"[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)")
 RANDOM_POINTS = 5   # a formula right at these many random points (and at the problem's) is taken as right
@@ -61,7 +61,7 @@ class Key:
     """A traced problem and everything the checker asks of it."""
 
     def __init__(self, problem: Problem) -> None:
-        from .graph import build_graph
+        from ..engine.graph import build_graph
 
         self.problem = problem
         graph = build_graph(problem.text, expand=False)
@@ -157,7 +157,7 @@ class Key:
         return verdict
 
     def _equivalent(self, target: Target, expr: Any) -> tuple[bool, str, str]:
-        from .symbolic import to_sympy
+        from ..engine.symbolic import to_sympy
 
         sym, proven = self.trace.symbolic, None
         expected = self._expected_sym(target)
