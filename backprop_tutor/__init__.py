@@ -20,6 +20,9 @@ __all__ = ["trace", "Trace", "Step", "parse", "build_graph", "GATES", "TutorErro
 # Eager: the name `trace` must be the function, not the submodule of the same name (light:
 # the engine imports lark, networkx and SymPy only when it needs them).
 from .engine.trace import Step, Trace, trace  # noqa: E402
+from .render.notebook import attach as _attach  # noqa: E402
+
+_attach()  # t.step(n) and Jupyter's SVG: the renderer is handed to the engine's Trace, not imported by it
 
 _HOME = {
     "parse": "engine.parse", "build_graph": "engine.graph", "GATES": "engine.gates",

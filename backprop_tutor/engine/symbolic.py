@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 
 from .gates import GATES
 from .parse import Expr, number
-
-if TYPE_CHECKING:
-    from .trace import Trace
 
 MAX_DEPTH = 60          # deeper graphs keep only the chain (neighbour) form
 MAX_NODES = 3000        # so do larger ones: SymPy's cost, not the tape's
@@ -66,7 +63,7 @@ def to_sympy(expr: Expr, symbols: Mapping[str, sp.Expr]) -> sp.Expr:
 class Symbolic:
     """Symbolic local derivatives and gradients of one Trace, computed on demand and cached."""
 
-    def __init__(self, trace: "Trace") -> None:
+    def __init__(self, trace: Any) -> None:  # a Trace: not imported, trace.py imports this module
         self.trace = trace
         g = trace.graph
         self.symbols: dict[str, sp.Expr] = {}

@@ -165,17 +165,6 @@ class Trace:
             cache[build] = build(self)
         return cache[build]
 
-    def step(self, n: int):  # noqa: ANN201 - a render.notebook.StepView
-        """Step n (1-based) as a picture that Jupyter shows (SVG). The one place the trace reaches up
-        to a renderer, lazily, so that `bt.trace(...).step(5)` works in a notebook."""
-        from ..render.notebook import show
-
-        return show(self, n)
-
-    def _repr_svg_(self) -> str:
-        """Jupyter shows a Trace as its last step: every value and gradient filled in."""
-        return self.step(len(self.steps))._repr_svg_()
-
     def step_count(self) -> int:
         """How many steps the walkthrough has (forward, the seed, and backward)."""
         return len(self.steps)

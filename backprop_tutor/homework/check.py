@@ -25,6 +25,7 @@ from ..fmt import fmt
 from .formula import read_formula, value_of
 from .problem import Problem
 from .key import Key, Target, prepare
+from .wrong_step import first_wrong
 from .numcheck import gradcheck  # noqa: F401 - the API's second name lives here too
 from ..engine.parse import names_in
 
@@ -67,7 +68,7 @@ def check_answers(problem: Problem | Mapping[str, Any], answers: Mapping[str, An
     wrong = {(r["kind"], r["node"]): r for r in rows if not r["correct"] and r["given_value"] is not None}
     for row in rows:
         if not row["correct"] and not row["missing"]:
-            row["first_wrong_step"] = key.first_wrong(targets[row["name"]], wrong, formulas)
+            row["first_wrong_step"] = first_wrong(key, targets[row["name"]], wrong, formulas)
     score, most = sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
     return {"problem": key.problem.text, "output": key.trace.output_name, "value": float(key.trace.value),
             "correct": all(r["correct"] for r in rows), "score": score, "max_score": most, "answers": rows}

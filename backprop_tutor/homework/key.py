@@ -215,11 +215,6 @@ class Key:
         """The mistake in plain words."""
         return WORDS[code]
 
-    def first_wrong(self, target: Target, wrong: Mapping[tuple[str, str], dict], formulas: bool = True) -> dict | None:
-        """The first step along the pass where the student's own given numbers disagree."""
-        from .wrong_step import first_wrong
-
-        return first_wrong(self, target, wrong, formulas)
 
 
 def _exact(w: Number, lr: Fraction, g: Number) -> Number:

@@ -19,6 +19,7 @@ from .chain import equation, known, name, program_line
 from ..errors import TutorError
 from .graphviz import MAX_FULL, Wire, to_dot, wire_text, wires
 from .labels import THEMES
+from .pdf import merge_pdf, write_pdf
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
@@ -73,8 +74,6 @@ def check_handout(t: "Trace") -> None:
 
 def write_handout(t: "Trace", out: Path, theme: str = "light", engine: str = "auto") -> list[Path]:
     """Write handout.html / handout-key.html and their PDFs into `out`; returns the paths."""
-    from .slides import merge_pdf, write_pdf
-
     check_handout(t)
     spaces = blanks(t)
     out_name = t.output_name

@@ -1,16 +1,17 @@
-"""Slides in Jupyter: `show(t, 5)` displays step 5 of a Trace as SVG (`_repr_svg_`). In a cell:
+"""Slides in Jupyter: `t.step(5)` (or `show(t, 5)`) displays step 5 of a Trace as SVG. In a cell:
 
-    from backprop_tutor.render.notebook import show
-    show(bt.trace("(x+y)*z", {"x": -2, "y": 5, "z": -4}), 5)
+    t = bt.trace("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    t.step(5)
+
+The engine does not know about drawings: `attach()` gives `Trace` its `step` and `_repr_svg_`
+from here (the package's `__init__` calls it), so imports still only flow down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ..engine.trace import Trace
+from ..engine.trace import Trace
 
 
 @dataclass
@@ -48,3 +49,19 @@ class StepView:
 def show(trace: "Trace", step: int = 1, theme: str = "light", engine: str = "auto") -> StepView:
     """The slide of step `step` (1-based) of `trace`; the last expression of a cell displays it."""
     return StepView(trace, step, theme, engine)
+
+
+def _step(self: Trace, n: int) -> StepView:
+    """Step n (1-based) as a picture that Jupyter shows (SVG)."""
+    return show(self, n)
+
+
+def _repr_svg_(self: Trace) -> str:
+    """Jupyter shows a Trace as its last step: every value and gradient filled in."""
+    return show(self, len(self.steps))._repr_svg_()
+
+
+def attach() -> None:
+    """Give `Trace` its notebook views: `t.step(n)` and the SVG Jupyter shows for `t`."""
+    Trace.step = _step
+    Trace._repr_svg_ = _repr_svg_

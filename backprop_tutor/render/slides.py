@@ -9,10 +9,8 @@ tex: every step's equation as LaTeX, one Beamer frame per step.  handout: worksh
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +18,7 @@ from ..errors import TutorError
 from . import engine as gv
 from .chain import equation_tex, name
 from .graphviz import to_dot
+from .pdf import frames, merge_pdf, write_pdf
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
@@ -28,7 +27,6 @@ FORMATS = ("svg", "png", "pdf", "html", "gif", "tex", "handout")
 MAX_SLIDES = 400                        # more is not a lecture (and would take minutes): choose --steps
 MAX_NODES = 20_000                      # graph nodes at most: beyond, tracing alone takes seconds and 100s of MB
 FRAME_MS, LAST_MS = 1500, 4000          # GIF: each backward step, and the finished picture
-EPOCH = time.gmtime(946_684_800)  # 2000-01-01: fixed PDF dates, so the same deck gives the same bytes
 
 
 def stem(t: "Trace", index: int) -> str:
@@ -46,35 +44,10 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def _frames(pngs: Sequence[bytes]) -> list:
-    from PIL import Image
-
-    return [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
-
-
-def write_pdf(pngs: Sequence[bytes], path: Path) -> None:
-    """One page per PNG, with fixed dates so that the same deck gives the same file."""
-    pages = _frames(pngs)
-    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=gv.PNG_DPI,
-                  creationDate=EPOCH, modDate=EPOCH, quality=95)  # Pillow writes RGB as JPEG: keep text crisp
-
-
-def merge_pdf(pdfs: Sequence[bytes], path: Path) -> None:
-    """One vector page per slide (system dot's -Tpdf), merged with pypdf; no dates, same bytes."""
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    writer.add_metadata({"/Producer": "backprop_tutor slides", "/Title": "backprop deck"})
-    with open(path, "wb") as fh:
-        writer.write(fh)
-
-
 def write_gif(t: "Trace", pngs: dict[int, bytes], path: Path) -> None:
     """The backward pass as an animation: the last forward slide, then every backward step."""
     start = next(i for i, s in enumerate(t.steps) if s.phase == "backward") - 1
-    frames = [f.quantize(colors=255, dither=0) for f in _frames([p for i, p in pngs.items() if i >= start]
+    frames = [f.quantize(colors=255, dither=0) for f in frames([p for i, p in pngs.items() if i >= start]
                                                                  or list(pngs.values()))]
     durations = [FRAME_MS] * (len(frames) - 1) + [LAST_MS]
     frames[0].save(path, "GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
