@@ -18,7 +18,7 @@ from ..errors import TutorError
 from . import engine as gv
 from .chain import equation_tex, name
 from .graphviz import to_dot
-from .pdf import frames, merge_pdf, write_pdf
+from .pdf import frames as png_frames, merge_pdf, write_pdf
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
@@ -47,7 +47,7 @@ def parse_formats(text: str) -> list[str]:
 def write_gif(t: "Trace", pngs: dict[int, bytes], path: Path) -> None:
     """The backward pass as an animation: the last forward slide, then every backward step."""
     start = next(i for i, s in enumerate(t.steps) if s.phase == "backward") - 1
-    frames = [f.quantize(colors=255, dither=0) for f in frames([p for i, p in pngs.items() if i >= start]
+    frames = [f.quantize(colors=255, dither=0) for f in png_frames([p for i, p in pngs.items() if i >= start]
                                                                  or list(pngs.values()))]
     durations = [FRAME_MS] * (len(frames) - 1) + [LAST_MS]
     frames[0].save(path, "GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
