@@ -77,6 +77,7 @@ def limits(timeout: float, memory_mb: int, least_mb: int = MIN_MEMORY_MB) -> Non
 
 def grade_file(path: str, job: Job) -> dict[str, Any]:
     """One submission's row; every failure becomes the row's reason, with score 0."""
+    from .autograder import feedback
     from .check import check_answers
     from .formula import Timeout, time_limit
 
@@ -105,6 +106,7 @@ def grade_file(path: str, job: Job) -> dict[str, Any]:
     for a in result["answers"]:
         if a["max_points"]:
             row["points"][a["name"]] = a["points"]
+            row["feedback"][a["name"]] = feedback(a, result["output"])
         if a["diagnoses"]:
             row["diagnoses"][a["name"]] = a["diagnoses"]
     row["score"] = result["score"]
@@ -124,7 +126,7 @@ def _init(job: Job) -> None:
     import sympy as sp
 
     from ..engine import symbolic  # noqa: F401
-    from . import wrong_step  # noqa: F401
+    from . import autograder, tables, wrong_step  # noqa: F401 - feedback() reads tables.where_text
     from .key import prepare
 
     x = sp.Symbol("x")
@@ -152,7 +154,8 @@ def _failed(path: str, job: Job, why: str) -> dict[str, Any]:
     """A row with no points (yet), and why."""
     return {"file": os.path.basename(path), "student": Path(path).stem, "score": 0.0,
             "max_score": sum(job.points.get(n, 1.0) for n in job.expected),
-            "points": {n: 0.0 for n in job.expected}, "diagnoses": {}, "error": why, "note": ""}
+            "points": {n: 0.0 for n in job.expected}, "max_points": {n: job.points.get(n, 1.0) for n in job.expected},
+            "diagnoses": {}, "feedback": {}, "error": why, "note": ""}
 
 
 def submissions(directory: str | os.PathLike, skip: Sequence[str | os.PathLike] = ()) -> list[str]:

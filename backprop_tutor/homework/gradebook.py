@@ -42,15 +42,17 @@ def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def to_csv(rows: Sequence[dict[str, Any]], answers: Sequence[str]) -> str:
-    """One row per submission: student, file, score, max_score, points per answer, diagnoses, error, note."""
+    """One row per submission: student, file, score, max_score, points per answer, diagnoses, error, note,
+    feedback (a line per answer not right: what was wrong, where the chain went wrong, the likely mistake)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", "file", "score", "max_score", *answers, "diagnoses", "error", "note"])
+    writer.writerow(["student", "file", "score", "max_score", *answers, "diagnoses", "error", "note", "feedback"])
     for r in rows:
         diagnoses = "; ".join(f"{name}: {' '.join(codes)}" for name, codes in r["diagnoses"].items())
+        feedback = "\n".join(f"{name}: {text}" for name, text in r.get("feedback", {}).items() if text != "right")
         writer.writerow([_cell(r["student"]), _cell(r["file"]), _num(r["score"]), _num(r["max_score"]),
                          *(_num(r["points"].get(a, 0.0)) for a in answers), _cell(diagnoses),
-                         _cell(r["error"]), _cell(r["note"])])
+                         _cell(r["error"]), _cell(r["note"]), _cell(feedback)])
     return out.getvalue()
 
 
