@@ -39,6 +39,9 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `tutor ... | head` closed stdout: stop quietly, as if killed by SIGPIPE
+            _silence_stdout()
+            raise typer.Exit(CLOSED_PIPE) from None
 
     return run
 
@@ -49,6 +52,7 @@ def tutor() -> None:
     homework checks. Start with `tutor run` (a lesson) or `tutor grad '(x+y)*z' --at x=-2,y=5,z=-4`."""
 
 
+CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head`; never 1 ("an answer is wrong")
 EXPRESSION_COMMANDS = {"grad", "explain", "slides"}
 
 
@@ -79,12 +83,30 @@ def _silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _stdout_gone() -> bool:
+    """Whether Rich or click gave up on a closed stdout: click wraps it, Rich points it at /dev/null."""
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        return True
+    try:
+        out, null = os.fstat(sys.stdout.fileno()), os.stat(os.devnull)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (out.st_dev, out.st_ino) == (null.st_dev, null.st_ino)
+
+
 def main() -> None:
     """Entry point of the `tutor` console script: every error is one line on stderr."""
+    from ._encoding import safe_streams
+
+    safe_streams()
     click_error, usage_error = _click_exceptions()
     try:
         code = app(standalone_mode=False)
         sys.stdout.flush()
+    except SystemExit:  # Rich's and click's own EPIPE handling exit 1, after pointing stdout at /dev/null
+        if not _stdout_gone():
+            raise
+        code = CLOSED_PIPE
     except usage_error as err:  # bad options: one line, with where to look
         where = err.ctx.command_path if err.ctx else "tutor"
         typer.echo(f"Error: {err.format_message()} (see '{where} --help')", err=True)
@@ -96,7 +118,7 @@ def main() -> None:
         code = 130
     except BrokenPipeError:  # `tutor ... | head` closes the pipe early: not an error
         _silence_stdout()
-        code = 0
+        code = CLOSED_PIPE
     except OSError as err:  # stdout itself failed: a full disk, a closed terminal
         _silence_stdout()
         typer.echo(f"Error: cannot write the output: {err.strerror or err}", err=True)
