@@ -17,6 +17,8 @@ from ..engine.gates import GATES
 from .formula_text import latex, plain
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ..engine.trace import Number, Trace
 
 # Gate forms in text; functions not listed are written name(args).
@@ -113,20 +115,76 @@ def num(x: "Number", paren: bool = True) -> str:
     return f"({text})" if paren and text.startswith("-") else text
 
 
+MAX_DIGITS = 6  # operands get up to this many digits so that a pencil check of the equation works
+
+
+def _read(text: str) -> Fraction:
+    """A printed number back as the exact value it shows: "0.39", "-2", "10/7", "1.2e-05"."""
+    return Fraction(text)
+
+
+def _half_unit(text: str) -> Fraction:
+    """Half a unit of the last printed digit (0 for an exact integer or fraction): 0.39 -> 0.005."""
+    mantissa, _, exponent = text.partition("e")
+    if "/" in text or "." not in mantissa:
+        return Fraction(0)
+    return Fraction(1, 2 * 10 ** len(mantissa.split(".")[1])) * Fraction(10) ** int(exponent or 0)
+
+
+def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", result: "Number") -> tuple[list[str], str]:
+    """The operands as printed, and "=" or "≈", so that an equation can be checked with a pencil.
+
+    `compute` is the gate (from GATES) or the sum: applied to the *printed* operands it must give
+    the printed result to half a unit of its last digit ("0.197 · 2 = 0.39", not "0.20 · 2 =
+    0.39"). Operands get more digits until it does; if even MAX_DIGITS do not, the relation is
+    "≈". This only chooses how many digits to print: the numbers themselves come from the Trace.
+
+    Examples:
+        >>> checkable(lambda a, b: a * b, [0.19661193324148188, Fraction(2)], 0.39322386648296376)
+        (['0.197', '2'], '=')
+        >>> checkable(lambda a, b: a + b, [Fraction(-2), Fraction(6)], Fraction(4))
+        (['-2', '6'], '=')
+    """
+    want = fmt(result)
+    try:
+        target, slack = _read(want), _half_unit(want)
+    except (ValueError, ZeroDivisionError):  # inf, nan: nothing to check
+        return [fmt(x) for x in operands], "="
+    slack = slack * (1 + Fraction(1, 10**9)) + abs(target) * Fraction(1, 10**12)
+    for digits in range(2, MAX_DIGITS + 1):
+        texts = [fmt(x, digits) for x in operands]
+        try:
+            got = compute(*(_read(t) for t in texts))
+            if abs(Fraction(got) - target) <= slack:
+                return texts, "="
+        except (ArithmeticError, ValueError, TypeError):
+            break
+        if all(fmt(x, digits) == fmt(x, digits + 1) for x in operands):  # nothing more to show
+            break
+    return [fmt(x) for x in operands], "≈"
+
+
+def checkable_sum(terms: "Sequence[Number]", total: "Number") -> tuple[list[str], str]:
+    """Terms of a sum as printed, and "=" or "≈" (see `checkable`)."""
+    return checkable(lambda *xs: sum(xs, Fraction(0)), terms, total)
+
+
 def _gate_text(gate: str, args: list[str]) -> str:
     return _TEXT.get(gate, f"{GATES[gate].name}({', '.join('{%d}' % i for i in range(len(args)))})").format(*args)
 
 
-def _renamed(t: "Trace", expr: object) -> object:
+def renamed(t: "Trace", expr: object) -> object:
     """A SymPy form with the output's symbol renamed to the output's name (n8 -> f)."""
     import sympy as sp
 
+    if not hasattr(expr, "xreplace"):  # a plain number
+        return expr
     sym = t.symbolic.symbols[t.output]
     return expr.xreplace({sym: sp.Symbol(t.output_name, real=True)}) if t.output_name != t.output else expr
 
 
 def _local_text(t: "Trace", node: str, arg: int) -> str:
-    return plain(_renamed(t, t.symbolic.local(node, arg)), " · ")
+    return plain(renamed(t, t.symbolic.local(node, arg)), " · ")
 
 
 MAX_TERMS = 8  # a sum over more paths is written 1 + 1 + 1 + … + 1: a caption is one line
@@ -221,7 +279,7 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
     if s.wrt is None:
         return [f"{d(out, out)} = 1"]
     g, w = _tex_sym(t, s.node), _tex_sym(t, s.wrt)
-    form = _renamed(t, t.symbolic.local(s.node, s.arg))
+    form = renamed(t, t.symbolic.local(s.node, s.arg))
     local_d = rf"\left(\text{{local }} {d(g, w)}\right)" if s.node == t.output else d(g, w)  # not circular
     parts = [d(out, w), rf"{d(out, g)} \cdot {local_d}"]
     if not form.is_Number:  # a symbolic local derivative first, then its number

@@ -187,8 +187,8 @@ class GraphDrawing:
     def _box(self, node: str) -> tuple[str, str, str]:
         t = self.trace
         attrs = t.graph.nodes[node]
-        label = name(t, node) if attrs["kind"] != "gate" else \
-            (f"{attrs['name']} {attrs['label']}" if attrs["name"] else attrs["label"])
+        # a gate's box names it as the equations do (n7, or its assigned name), then its operation
+        label = name(t, node) if attrs["kind"] != "gate" else f"{name(t, node)} {attrs['label']}"
         return label, fmt(t.number(node)), fmt(t.number(node, "grad")) if attrs["kind"] != "const" else ""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..fmt import fmt
 from ..engine.gates import GATES
+from .chain import checkable, checkable_sum, renamed
 from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
 from .formula_text import plain
 
@@ -72,8 +73,9 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         attrs = t.graph.nodes[step.node]
         ins = list(attrs["inputs"])
         symbols = _apply(attrs["gate"], [name(t, i) for i in ins], [False] * len(ins))
-        numbers = _apply(attrs["gate"], [fmt(v) for v in step.inputs], [float(v) < 0 for v in step.inputs])
-        eq.append(f"{name(t, step.node)} = {symbols} = {numbers} = ")
+        texts, rel = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value)
+        numbers = _apply(attrs["gate"], texts, [float(v) < 0 for v in step.inputs])
+        eq.append(f"{name(t, step.node)} = {symbols} = {numbers} {rel} ")
         eq.append(fmt(step.value), VALUE + " bold")
         return eq
     if step.wrt is None:
@@ -84,19 +86,21 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     node, wrt, sym = name(t, step.node), name(t, step.wrt), t.symbolic
     import sympy as sp
 
-    def factor(e: Any) -> str:  # a sum inside a product needs brackets: (z1 + z2) · z2
-        return f"({_plain(e)})" if isinstance(e, sp.Add) else _plain(e)
+    def factor(e: Any) -> str:  # a sum or a negative inside a product needs brackets: (z1 + z2) · z2, 1 · (-1)
+        text = _plain(renamed(t, e))
+        return f"({text})" if isinstance(e, sp.Add) or text.startswith("-") else text
 
     local = factor(sym.local(step.node, step.arg))
     up_expr = sym.grad(step.node) if step.node != t.output else 1
-    up = factor(up_expr) if up_expr is not None and sp.count_ops(up_expr) <= 3 else f"∂{out}/∂{node}"
+    short = up_expr is not None and sp.count_ops(up_expr) <= 3 and _near(t, up_expr)
+    up = factor(up_expr) if short else f"∂{out}/∂{node}"
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
-    symbols, numbers = f"{up} · {local}", _apply("mul", [fmt(step.upstream), fmt(step.local)], neg)
+    texts, rel = checkable(lambda a, b: a * b, [step.upstream, step.local], step.value)
+    symbols, numbers = f"{up} · {local}", _apply("mul", texts, neg)
     # at the output gate ∂f/∂f · ∂f/∂q would read as circular: name the second factor the local derivative
     chain = f"∂{out}/∂{node} · " + (f"(local ∂{node}/∂{wrt})" if step.node == t.output else f"∂{node}/∂{wrt}")
-    eq.append(f"{lhs} = {chain} = {symbols} = " +
-              (f"{numbers} = " if numbers != symbols else ""))
+    eq.append(f"{lhs} = {chain} = {symbols} " + (f"= {numbers} {rel} " if numbers != symbols else f"{rel} "))
     eq.append(fmt(step.value), GRAD + " bold")
     pattern = _const_pattern(t, step.node) or PATTERNS.get(t.graph.nodes[step.node]["gate"])
     if pattern:
@@ -107,10 +111,19 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         parts = index(t).branches(t, step.wrt, step.branch)
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
                   f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
-        eq.append(_terms(parts) + (" + …" if step.branch < step.branches else ""))
-        eq.append(" = ")
+        terms, rel = _terms(parts, step.total)
+        eq.append(terms + (" + …" if step.branch < step.branches else ""))
+        eq.append(f" {rel} ")
         eq.append(fmt(step.total) + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
     return eq
+
+
+def _near(t: "Trace", expr: Any) -> bool:
+    """Can a formula be written with the names of `expr`: when the whole graph is drawn (a bigger
+    one shows a neighbourhood, where a name far away would have no box)."""
+    from .drawing import MAX_NODES
+
+    return index(t).drawn <= MAX_NODES or not getattr(expr, "free_symbols", None)
 
 
 def _const_pattern(t: "Trace", node: str) -> str | None:
@@ -126,16 +139,21 @@ def _const_pattern(t: "Trace", node: str) -> str | None:
     return "an add-constant gate passes the gradient unchanged"
 
 
-def _terms(parts: list) -> str:
-    """A sum written out: 1 + 2 - 3; a long one as its first and last terms around "…" (a line, not a page)."""
-    shown = parts if len(parts) <= SUM_TERMS else [*parts[:SUM_TERMS - 2], None, *parts[-2:]]
+def _terms(parts: list, total: Any) -> tuple[str, str]:
+    """A sum written out, 1 + 2 - 3, with "=" or "≈" before its total (digits enough to add up by
+    hand); a long one as its first and last terms around "…" (a line, not a page)."""
+    if len(parts) <= SUM_TERMS:
+        texts, rel = checkable_sum(parts, total)
+    else:
+        texts, rel = [fmt(p) for p in parts], "="
+    shown = texts if len(texts) <= SUM_TERMS else [*texts[:SUM_TERMS - 2], None, *texts[-2:]]
     out = ""
     for k, p in enumerate(shown):
         if p is None:
             out += f" + … ({len(parts) - SUM_TERMS} terms not shown)"
         else:
-            out += (fmt(p) if k == 0 else f" - {fmt(-p)}" if p < 0 else f" + {fmt(p)}")
-    return out
+            out += (p if k == 0 else f" - {p[1:]}" if p.startswith("-") else f" + {p}")
+    return out, rel
 
 
 KEYS = "[Enter/n/→] next   [b/←] back   [r] restart   [h] hint   [q] quit"
