@@ -8,14 +8,14 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import TutorError
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, pretty_exceptions_enable=False,  # --install-completion / --show-completion: typer's
     help="Step through backpropagation: computational graphs, chain-rule walkthroughs, slides and "
          "homework checks.",
 )
@@ -46,8 +46,24 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _version(value: bool) -> None:
+    """--version: the installed distribution's version, then exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("backprop-tutor")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from .. import __version__ as number
+        typer.echo(f"backprop-tutor {number}")
+        raise typer.Exit()
+
+
 @app.callback()
-def tutor() -> None:
+def tutor(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Step through backpropagation: computational graphs, chain-rule walkthroughs, slides and
     homework checks. Start with `tutor run` (a lesson) or `tutor grad '(x+y)*z' --at x=-2,y=5,z=-4`."""
 
@@ -94,6 +110,20 @@ def _stdout_gone() -> bool:
     return (out.st_dev, out.st_ino) == (null.st_dev, null.st_ino)
 
 
+def _usage_text(err: Exception) -> str:
+    """click's message without pydantic's "Value error, ", and for a value not among an option's
+    choices (--theme drak) the nearest one."""
+    import difflib
+    import re
+
+    text = err.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
+    bad = re.search(r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)\.", text)
+    if bad:
+        close = difflib.get_close_matches(bad.group(1), re.findall(r"'([^']*)'", bad.group(2)), n=1)
+        text += f" Did you mean {close[0]!r}?" if close else ""
+    return text
+
+
 def main() -> None:
     """Entry point of the `tutor` console script: every error is one line on stderr."""
     from ._encoding import safe_streams
@@ -109,7 +139,7 @@ def main() -> None:
         code = CLOSED_PIPE
     except usage_error as err:  # bad options: one line, with where to look
         where = err.ctx.command_path if err.ctx else "tutor"
-        typer.echo(f"Error: {err.format_message()} (see '{where} --help')", err=True)
+        typer.echo(f"Error: {_usage_text(err)} (see '{where} --help')", err=True)
         code = err.exit_code
     except click_error as err:
         typer.echo(f"Error: {err.format_message()}", err=True)

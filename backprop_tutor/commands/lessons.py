@@ -15,6 +15,13 @@ All = Annotated[bool, typer.Option("--all", help="Print every step in order and 
                                                  "output is not a terminal).")]
 
 
+def lesson_ids(incomplete: str) -> list[str]:
+    """Shell completion of a lesson argument: the built-in lesson ids that start with what is typed."""
+    from ..tutor.lesson import builtin, lesson_id
+
+    return [i for i in (lesson_id(p) for p in builtin()) if i.startswith(incomplete)]
+
+
 def lessons() -> None:
     """List the lessons: id, title, what it teaches, number of steps."""
     from rich.console import Console
@@ -58,7 +65,8 @@ def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
 
 def run(
     lesson: Annotated[str | None, typer.Argument(help="A lesson id (see `tutor lessons`) or a path to a "
-                                                      "lesson file (.toml). Default: the first lesson.")] = None,
+                                                      "lesson file (.toml). Default: the first lesson.",
+                                                 autocompletion=lesson_ids)] = None,
     show_all: All = False,
     step: Step = 1,
 ) -> None:
@@ -91,6 +99,14 @@ def explain(
 
     text = opt.program_text(expr, file)
     values = opt.values(at, at_file)
+    if expr is not None and not set(text.split("-")) <= set(values):  # `tutor explain chain-rule`: a lesson
+        from ..errors import TutorError
+        from ..tutor.lesson import builtin, lesson_id, mistyped
+
+        meant = text if text in {lesson_id(p) for p in builtin()} else mistyped(text)
+        if meant is not None:
+            raise TutorError(f"{text!r} is read as an expression with no values; for the lesson, "
+                             f"run `tutor run {meant}`")
     trace(text, values, expand=expand)  # engine errors (a missing value, a typo) as the engine words them
     _walk(build(lesson_of(text, values, expand)), "; ".join(text.strip().splitlines()), step, show_all)
 

@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from . import _options as opt
+from .lessons import lesson_ids
+
+
+class Theme(str, Enum):
+    """--theme: render.labels.THEMES's names (typer shows and checks them as choices)."""
+
+    light = "light"
+    dark = "dark"
+
+
+class Engine(str, Enum):
+    """--engine: auto, or one of render.engine.ENGINES."""
+
+    auto = "auto"
+    dot = "dot"
+    graphviz_pure = "graphviz-pure"
 
 
 def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) -> tuple[Any, str]:
     """The Trace to draw and the deck's heading: a lesson's graph (`sigmoid-neuron`, a .toml file,
     `sigmoid-neuron:sigma` for a graph other than its main one), else the expression's."""
-    found = _lesson(ref) if ref is not None and file is None else None
+    found = _lesson(ref, at) if ref is not None and file is None else None
     if found is None:
         return _bounded(opt.program_text(ref, file), at, expand), "Backprop"
     lesson, graph = found  # --at overrides the lesson's values; --expand adds to its granularity
@@ -40,13 +57,20 @@ def _bounded(text: Any, at: dict[str, Any], expand: bool) -> Any:
     return walk(graph, at)
 
 
-def _lesson(ref: str) -> tuple[Any, str] | None:
-    """(lesson, graph name) when `ref` names a lesson (a built-in id or a .toml file), else None."""
+def _lesson(ref: str, at: dict[str, Any]) -> tuple[Any, str] | None:
+    """(lesson, graph name) when `ref` names a lesson (a built-in id or a .toml file), else None.
+
+    A near miss of a lesson id (`chian-rule`: letters and hyphens) whose names have no --at values
+    is a typo, not the expression chian - rule: LessonError with the id meant."""
     from ..tutor import lesson
     from ..errors import LessonError
 
     base, colon, graph = ref.rpartition(":") if ":" in ref else (ref, "", "")
     if not (base.endswith(".toml") or base in {lesson.lesson_id(p) for p in lesson.builtin()}):
+        near = lesson.mistyped(base) if not set(base.split("-")) <= set(at) else None
+        if near is not None:
+            raise LessonError(f"no lesson {base!r}; did you mean {near!r}? (for the expression, write it with "
+                              f"spaces, '{' - '.join(base.split('-'))}', and give --at values)")
         return None  # an expression (the parser says what is wrong with it, if anything)
     found = lesson.find(base)
     if not found.graphs:
@@ -60,7 +84,7 @@ def _lesson(ref: str) -> tuple[Any, str] | None:
 def slides(
     expr: Annotated[str | None, typer.Argument(metavar="LESSON|EXPR", help="A lesson (id such as "
                                                 "sigmoid-neuron, a .toml file; LESSON:GRAPH for another of its "
-                                                "graphs) or an expression.")] = None,
+                                                "graphs) or an expression.", autocompletion=lesson_ids)] = None,
     at: opt.At = None,
     at_file: opt.AtFile = None,
     file: opt.File = None,
@@ -68,9 +92,9 @@ def slides(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the deck into.")] = Path("deck"),
     formats: Annotated[str, typer.Option("--format", "-F", help="Comma-separated: svg,png,pdf,html,gif,tex,"
                                                                "handout.")] = "svg,png",
-    theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
-    engine: Annotated[str, typer.Option("--engine", help="auto (dot if installed, else graphviz-pure), "
-                                                         "dot or graphviz-pure.")] = "auto",
+    theme: Annotated[Theme, typer.Option("--theme", help="Colours: light or dark.")] = Theme.light,
+    engine: Annotated[Engine, typer.Option("--engine", help="Graphviz layout: auto (dot if installed, else "
+                                                            "graphviz-pure), dot or graphviz-pure.")] = Engine.auto,
     steps: Annotated[str | None, typer.Option("--steps", help="Only these steps, e.g. 1-8,21 "
                                                               "(default: every step).")] = None,
 ) -> None:
@@ -88,8 +112,9 @@ def slides(
     from ..render.slides import build, parse_formats, parse_steps, stale
 
     kinds = parse_formats(formats)
-    if theme not in THEMES:
-        raise TutorError(f"unknown theme {theme!r}; choose light or dark")
+    theme, engine = Theme(theme).value, Engine(engine).value  # plain strings for the renderers
+    if theme not in THEMES:  # Theme lists the renderer's THEMES (tests/test_shell.py keeps them equal)
+        raise TutorError(f"unknown theme {theme!r}; choose {' or '.join(THEMES)}")
     gv.find(engine)  # fail before any work when no engine is installed
     t, heading = _trace(expr, file, opt.values(at, at_file), expand)
     chosen = parse_steps(steps, len(t.steps))

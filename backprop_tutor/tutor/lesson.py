@@ -289,6 +289,23 @@ def lesson_id(path: Path) -> str:
     return re.sub(r"^\d+[-_]", "", path.stem)
 
 
+_WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")   # chain-rule, dropout: what a lesson id looks like
+
+
+def mistyped(name: str) -> str | None:
+    """The built-in lesson id that `name` (letters joined by hyphens, no spaces) is a near miss of.
+
+    `tutor slides chian-rule` would otherwise be read as the expression chian - rule; callers ask
+    this only when the expression reading would fail anyway (no values for its names)."""
+    import difflib
+
+    if not _WORDS.fullmatch(name):
+        return None
+    ids = [lesson_id(p) for p in builtin()]
+    close = difflib.get_close_matches(name.lower(), ids, n=1, cutoff=0.75)
+    return close[0] if close and name not in ids else None
+
+
 def find(name: str) -> Lesson:
     """A lesson by id (built in) or by path to a .toml file."""
     if name.endswith(".toml") or "/" in name or Path(name).is_file():
@@ -304,4 +321,4 @@ def find(name: str) -> Lesson:
                       " (see `tutor lessons`, or give a path to a .toml file)")
 
 
-__all__ = ["Lesson", "StepSpec", "GraphSpec", "load", "loads", "find", "builtin", "KINDS"]
+__all__ = ["Lesson", "StepSpec", "GraphSpec", "load", "loads", "find", "mistyped", "builtin", "KINDS"]
