@@ -53,8 +53,8 @@ def _version(value: bool) -> None:
 
         try:
             number = version("backprop-tutor")
-        except PackageNotFoundError:  # run from a source tree that was never installed
-            from .. import __version__ as number
+        except PackageNotFoundError:  # run from a source tree that was never pip-installed
+            number = "(not installed)"
         typer.echo(f"backprop-tutor {number}")
         raise typer.Exit()
 
