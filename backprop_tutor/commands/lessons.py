@@ -49,10 +49,6 @@ def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
     if step > len(screens):
         raise TutorError(f"--step {step} is past the end: this walkthrough has {len(screens)} steps")
     console = Console()
-    try:
-        import termios  # noqa: F401 - single keys need a POSIX terminal
-    except ImportError:
-        show_all = True
     if show_all or not (sys.stdout.isatty() and sys.stdin.isatty()):
         print_all(screens, title, console, step)
         return

@@ -1,9 +1,9 @@
 """The step-through loop: one screen at a time, driven by single keys, or every screen in order.
 
-Interactive mode needs a terminal on both ends: keys are read one at a time (cbreak mode)
-(arrow keys arrive as escape sequences), answers to quizzes as a line in normal mode. When
-standard output is not a terminal (or with --all) every screen is printed in order, quizzes
-with their answers, so a walkthrough can be piped, saved or diffed.
+Interactive mode needs a terminal on both ends: keys are read one at a time (cbreak mode on
+POSIX, where arrow keys arrive as escape sequences; readchar on Windows), answers to quizzes as
+a line edited here. When standard output is not a terminal (or with --all) every screen is
+printed in order, quizzes with their answers, so a walkthrough can be piped, saved or diffed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ContextManager
 
 from rich.console import Console
 
@@ -49,59 +51,91 @@ def _escape(fd: int, decoder: codecs.IncrementalDecoder) -> str:
     return key
 
 
-def read_key() -> str:
-    """One key press from the terminal on stdin (raw mode), as an action name or ''."""
-    import termios
-    import tty
+def _posix_keys(fd: int) -> Iterator[str]:
+    """Keys from a terminal in cbreak mode: a character, or a whole escape sequence (an arrow)."""
+    decoder = _decoder()
+    while True:
+        for ch in _char(fd, decoder):
+            yield _escape(fd, decoder) if ch == "\x1b" else ch
 
+
+def _readchar_keys() -> Iterator[str]:
+    """Keys from readchar (the Windows console, or wherever termios is missing): its key codes."""
+    import readchar
+
+    while True:
+        yield readchar.readkey()  # Ctrl-C raises KeyboardInterrupt, as SIGINT does in cbreak mode: exit 130
+
+
+@contextmanager
+def keyboard() -> Iterator[Iterator[str]]:
+    """The keys typed on stdin, one at a time.
+
+    On POSIX the terminal is put in cbreak mode without a flush (keys typed ahead are kept) and a
+    lone Esc is told from an arrow by a 50 ms wait; readchar's POSIX reader flushes typed-ahead
+    input and waits for a second key after Esc, so it is used only where termios is missing.
+    """
+    try:
+        import termios
+        import tty
+    except ImportError:  # Windows
+        yield _readchar_keys()
+        return
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
         tty.setcbreak(fd, termios.TCSANOW)  # no flush: keys typed ahead are kept
-        decoder = _decoder()
-        key = _char(fd, decoder)
-        if key == "\x1b":
-            key = _escape(fd, decoder)
+        yield _posix_keys(fd)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-    return _KEYS.get(key, "")
 
 
-def read_answer(prompt: str) -> tuple[str, str]:
+def _action(key: str) -> str:
+    """What a key does: our keys (letters, POSIX escape sequences), else readchar's codes for the
+    platform's arrows, Enter and Esc (Windows: "\\x00M" is →)."""
+    import readchar
+
+    k = readchar.key
+    theirs = {k.RIGHT: NEXT, k.LEFT: BACK, k.ENTER: NEXT, k.ESC: QUIT,
+              getattr(k, "ENTER_2", k.ENTER): NEXT, getattr(k, "ESC_2", k.ESC): QUIT}
+    return _KEYS.get(key) or theirs.get(key, "")
+
+
+def read_key(keys: Callable[[], ContextManager[Iterator[str]]] = keyboard) -> str:
+    """One key press from the terminal on stdin, as an action name or ''."""
+    with keys() as typed:
+        return _action(next(typed))
+
+
+def read_answer(prompt: str, keys: Callable[[], ContextManager[Iterator[str]]] = keyboard) -> tuple[str, str]:
     """A typed answer ("answer", text), or a navigation key ("key", action) pressed instead.
 
     Letters are answer text here (b may be a variable), so only the arrows, Esc and Ctrl-C move.
     """
-    import termios
-    import tty
-
-    fd = sys.stdin.fileno()
     sys.stdout.write(prompt)
     sys.stdout.flush()
-    saved = termios.tcgetattr(fd)
-    text, decoder = "", _decoder()
+    text = ""
     try:
-        tty.setcbreak(fd, termios.TCSANOW)  # no flush: keys typed ahead are kept
-        while True:
-            for ch in _char(fd, decoder):
-                if ch == "\x1b":
-                    action = _KEYS.get(_escape(fd, decoder), "")
-                    if action:
-                        return "key", action
-                elif ch in ("\x03", "\x04"):
+        with keys() as typed:
+            for key in typed:
+                if key in ("\x03", "\x04"):
                     return "key", QUIT
-                elif ch in ("\r", "\n"):
+                if key in ("\r", "\n"):
                     return "answer", text
-                elif ch in ("\x7f", "\x08"):
+                if key in ("\x7f", "\x08"):
                     if text:
                         text = text[:-1]
                         sys.stdout.write("\b \b")
-                elif ch.isprintable():
-                    text += ch
-                    sys.stdout.write(ch)
-            sys.stdout.flush()
+                elif key[:1] in ("\x1b", "\x00"):  # an arrow or Esc (Windows' arrows start with \x00)
+                    action = _action(key)
+                    if action:
+                        return "key", action
+                elif key.isprintable():
+                    text += key
+                    sys.stdout.write(key)
+                sys.stdout.flush()
+        return "key", QUIT  # pragma: no cover - the keys never run out (end of input is Ctrl-D)
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         sys.stdout.write("\r\n")
         sys.stdout.flush()
 
