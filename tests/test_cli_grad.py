@@ -139,3 +139,19 @@ def test_a_value_given_twice_in_a_json_file_is_refused(tmp_path):
     values.write_text('{"x": 1, "x": 2}')
     r = run("grad", "x", "--at-file", str(values))
     assert r.exit_code == 2 and "'x' is given twice" in r.stderr
+
+
+def test_a_formula_too_large_to_expand_is_null_with_a_note():
+    text = "x"
+    for i in range(10):  # the 10-layer nest: expanded, minutes of SymPy before
+        text = f"{('tanh', 'sigmoid', 'softplus', 'elu', 'leaky_relu')[i % 5]}(w*{text} + b)"
+    r = run("grad", f"w*{text} + b", "--at", "x=0.5,w=0.8,b=0.1", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data["symbolic"] == {"w": None, "x": None, "b": None}
+    assert "too large to expand" in data["symbolic_note"]
+    import backprop_tutor as bt
+
+    assert data["gradient"] == bt.trace(f"w*{text} + b", {"x": 0.5, "w": 0.8, "b": 0.1}).gradient  # numbers stay
+    table = run("grad", f"w*{text} + b", "--at", "x=0.5,w=0.8,b=0.1")
+    assert table.exit_code == 0 and table.stdout.count("(too large to expand)") >= 3

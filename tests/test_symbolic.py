@@ -1,10 +1,11 @@
 """Symbolic forms: the lecture's chain form, the expanded form, bounded on deep graphs."""
 
+import pytest
 import sympy as sp
 
 import backprop_tutor as bt
 from backprop_tutor.engine.parse import parse
-from backprop_tutor.engine.symbolic import MAX_DEPTH, to_sympy
+from backprop_tutor.engine.symbolic import MAX_DEPTH, MAX_TREE, to_sympy
 
 
 def test_chain_form_in_neighbouring_symbols_and_expanded_form():
@@ -27,7 +28,7 @@ def test_expanded_gradient_evaluates_to_the_backprop_number():
     t = bt.trace("sigmoid(w0*x0 + w1*x1 + w2)", dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3))
     at = {t.symbolic.symbols[v]: t.values[v] for v in t.inputs}
     for v in t.inputs:
-        assert float(t.symbolic.grad(v).subs(at)) == __import__("pytest").approx(t.gradient[v], rel=1e-12)
+        assert float(t.symbolic.grad(v).subs(at)) == pytest.approx(t.gradient[v], rel=1e-12)
 
 
 def test_expanded_strings_read_back_with_plain_sympify():
@@ -51,7 +52,7 @@ def test_deep_graphs_keep_the_chain_form_and_bound_the_expanded_one():
 
 def test_symbolic_size_grows_linearly_on_a_sigmoid_chain():
     sizes = []
-    for depth in (10, 20, 40):
+    for depth in (5, 10, 20):  # 40 deep, the expanded tree passes MAX_TREE: not built
         text = "x"
         for _ in range(depth):
             text = f"sigmoid({text})"
@@ -70,3 +71,46 @@ def test_latex_of_both_forms():
     chain, expanded = t.symbolic.latex("x")
     assert chain == r"\frac{\partial f}{\partial q} \cdot 1" and expanded == "z"
     assert t.symbolic.latex("f") == ("1", "1")
+
+
+def _nest(layers: int) -> str:
+    """The issue's nest: tanh, sigmoid, softplus, elu, leaky_relu in turn, sharing w and b."""
+    text = "x"
+    for i in range(layers):
+        text = f"{('tanh', 'sigmoid', 'softplus', 'elu', 'leaky_relu')[i % 5]}(w*{text} + b)"
+    return f"w*{text} + b"
+
+
+def _cpu(fn):
+    import time
+
+    start = time.process_time()
+    result = fn()
+    return result, time.process_time() - start
+
+
+@pytest.mark.parametrize("layers", [10, 20])
+def test_a_nest_of_kinked_gates_is_bounded_not_hung(layers):
+    t = bt.trace(_nest(layers), {"x": 0.5, "w": 0.8, "b": 0.1})   # the numbers: instant
+    note, seconds = _cpu(lambda: t.symbolic.why_not)
+    assert note and "too large to expand" in note
+    assert seconds < 5                                           # the budget is 0.75 s; before: minutes
+    assert [t.symbolic.grad(v) for v in t.inputs] == [None, None, None]
+    assert t.symbolic.value(t.output) is None
+    assert len(t.symbolic.chain("x")) == 1                       # the chain form is always there
+
+
+def test_a_program_reusing_each_line_twice_stops_at_the_size_budget():
+    lines = ["h0 = tanh(w*x + x)"] + [f"h{i} = tanh(w*h{i - 1} + h{i - 1})" for i in range(1, 20)]
+    t = bt.trace("; ".join(lines), {"x": 0.5, "w": 0.8})
+    note, seconds = _cpu(lambda: t.symbolic.why_not)
+    assert note and f"more than {MAX_TREE:,} terms" in note and seconds < 5
+    assert t.symbolic.cse() == ([], [])
+
+
+def test_small_graphs_still_get_their_expanded_forms_within_budget():
+    t = bt.trace(_nest(3), {"x": 0.5, "w": 0.8, "b": 0.1})
+    assert t.symbolic.why_not is None
+    at = {t.symbolic.symbols[v]: t.values[v] for v in t.inputs}
+    for v in t.inputs:
+        assert float(t.symbolic.grad(v).subs(at)) == pytest.approx(t.gradient[v], rel=1e-12)

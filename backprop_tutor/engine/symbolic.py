@@ -4,14 +4,24 @@ Every node has its own SymPy symbol, so the forms the lecture writes stay small:
 - `local(node, arg)`: ∂node/∂arg in the neighbouring nodes' symbols, as taught (`z`, `(1 - σ)σ`);
 - `chain(node)`: ∂out/∂node = Σ ∂out/∂consumer · local, one term per edge leaving the node;
 - `grad(node)`: the same expanded into the inputs (`∂f/∂x = z`), built in reverse order as
-  upstream · local, simplified when small. A graph that nests deeper than MAX_DEPTH gates
-  gets no expanded forms (SymPy's recursion would break on them); `why_not` says so.
+  upstream · local, simplified when small.
+
+Expanded forms can swell exponentially (a value used twice doubles its formula per layer) and
+SymPy's own rewriting (nested `Piecewise` folding) can take minutes on a small graph, so they
+are built under a budget checked while building: at most MAX_TREE tree nodes per formula (its
+size as printed) and BUDGET_SECONDS of work (SymPy is interrupted where a timer signal can be
+used). Past either, or past MAX_DEPTH nested gates (SymPy's recursion would break), no expanded
+form is built and `why_not` says why; the chain form is always there and stays linear.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Mapping
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import sympy as sp
@@ -22,6 +32,63 @@ from .parse import Expr, number
 MAX_DEPTH = 60          # deeper graphs keep only the chain (neighbour) form
 MAX_NODES = 3000        # so do larger ones: SymPy's cost, not the tape's
 SIMPLIFY_OPS = 60       # expanded forms up to this many operations are simplified
+MAX_TREE = 5000         # an expanded formula larger than this (nodes as printed) is not built
+BUDGET_SECONDS = 0.75   # the whole expanded build (values and gradients) gets this much CPU time
+
+
+class OverBudget(Exception):
+    """Raised inside a bounded piece of SymPy work when it grows past its budget."""
+
+
+@contextlib.contextmanager
+def cpu_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` of CPU time with OverBudget, where a timer signal can
+    be used (the main thread on POSIX); elsewhere the block's own deadline checks bound it.
+    CPU time, not wall time: on a loaded machine the same input gets the same verdict."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or signal.getitimer(signal.ITIMER_VIRTUAL)[0]:  # someone else's timer: leave it be
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        raise OverBudget("time")
+
+    old = signal.signal(signal.SIGVTALRM, ring)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, old)
+
+
+class _Budget:
+    """Tree sizes of the formulas built so far (memoised over SymPy's shared subtrees) and a deadline."""
+
+    def __init__(self, seconds: float, max_tree: int) -> None:
+        self.deadline = time.process_time() + seconds
+        self.max_tree = max_tree
+        self.sizes: dict[Any, int] = {}
+
+    def check(self, expr: Any) -> Any:
+        """expr, after checking its size and the clock; OverBudget past either."""
+        if time.process_time() > self.deadline:
+            raise OverBudget("time")
+        sizes, stack = self.sizes, [expr]
+        while stack:  # iterative post-order: each distinct subtree is sized once
+            e = stack[-1]
+            if e in sizes:
+                stack.pop()
+                continue
+            todo = [a for a in e.args if a not in sizes]
+            if todo:
+                stack.extend(todo)
+                continue
+            sizes[e] = 1 + sum(sizes[a] for a in e.args)
+            stack.pop()
+        if sizes[expr] > self.max_tree:
+            raise OverBudget("size")
+        return expr
 
 
 def constant(value: Any) -> sp.Expr:
@@ -70,13 +137,21 @@ class Symbolic:
         for n, attrs in g.nodes(data=True):
             self.symbols[n] = constant(attrs["value"]) if attrs["kind"] == "const" else sp.Symbol(n, real=True)
         self.depth = self._depths()
-        self.why_not: str | None = None  # why expanded forms are not built, if they are not
+        self._why_not: str | None = None
         if max(self.depth.values(), default=0) > MAX_DEPTH:
-            self.why_not = (f"the graph nests {max(self.depth.values())} gates deep; expanded forms are built up "
-                            f"to {MAX_DEPTH} (the chain form is exact)")
+            self._why_not = (f"the graph nests {max(self.depth.values())} gates deep: too large to expand "
+                             f"(expanded forms are built up to {MAX_DEPTH} deep; the chain form is exact)")
         elif len(self.depth) > MAX_NODES:
-            self.why_not = (f"the graph has {len(self.depth):,} nodes; expanded forms are built up to "
-                            f"{MAX_NODES:,} (the chain form is exact)")
+            self._why_not = (f"the graph has {len(self.depth):,} nodes: too large to expand (expanded forms "
+                             f"are built up to {MAX_NODES:,} nodes; the chain form is exact)")
+
+    @property
+    def why_not(self) -> str | None:
+        """Why the expanded forms are not built (too deep, too many nodes, over budget), or None.
+        Asking builds them, under the budget."""
+        if self._why_not is None:
+            self._expanded  # noqa: B018 - builds, or sets _why_not
+        return self._why_not
 
     def _depths(self) -> dict[str, int]:
         depth: dict[str, int] = {}
@@ -104,22 +179,35 @@ class Symbolic:
                 for pos, i in enumerate(g.nodes[c]["inputs"]) if i == node]
 
     @functools.cached_property
-    def _values(self) -> dict[str, sp.Expr]:
-        """Every node's value expanded into the inputs (only built below MAX_DEPTH)."""
+    def _expanded(self) -> tuple[dict[str, sp.Expr], dict[str, sp.Expr]] | None:
+        """Every node's value and ∂out/∂node expanded into the inputs, or None (see why_not)."""
+        if self._why_not is not None:
+            return None
+        budget = _Budget(BUDGET_SECONDS, MAX_TREE)
+        try:
+            with cpu_limit(BUDGET_SECONDS + 0.05):
+                values = self._build_values(budget)
+                return values, self._build_grads(values, budget)
+        except (OverBudget, RecursionError) as err:
+            what = f"would have more than {MAX_TREE:,} terms" if str(err) == "size" else \
+                f"take more than {BUDGET_SECONDS:g} s of SymPy to build"
+            self._why_not = f"the expanded formulas {what}: too large to expand (the chain form is exact)"
+            return None
+
+    def _build_values(self, budget: _Budget) -> dict[str, sp.Expr]:
         values: dict[str, sp.Expr] = {}
         for n in self.trace.tape.nodes:
             attrs = self.trace.graph.nodes[n]
             values[n] = self.symbols[n] if attrs["kind"] != "gate" else \
-                GATES[attrs["gate"]].sym(*(values[i] for i in attrs["inputs"]))
+                budget.check(GATES[attrs["gate"]].sym(*(values[i] for i in attrs["inputs"])))
         return values
 
     def value(self, node: str) -> sp.Expr | None:
-        """The node's value as an expression in the inputs (None past MAX_DEPTH: see why_not)."""
-        return None if self.why_not else self._values[node]
+        """The node's value as an expression in the inputs (None when not built: see why_not)."""
+        return None if self.why_not else self._expanded[0][node]
 
-    @functools.cached_property
-    def _grads(self) -> dict[str, sp.Expr]:
-        g, tape, values = self.trace.graph, self.trace.tape, self._values
+    def _build_grads(self, values: dict[str, sp.Expr], budget: _Budget) -> dict[str, sp.Expr]:
+        g, tape = self.trace.graph, self.trace.tape
         out = self.trace.output
         grads: dict[str, sp.Expr] = {n: sp.Integer(0) for n in tape.nodes}
         grads[out] = sp.Integer(1)
@@ -129,15 +217,15 @@ class Symbolic:
                 continue
             sub = {self.symbols[i]: values[i] for i in (*attrs["inputs"], n)}
             for pos, i in enumerate(attrs["inputs"]):
-                if attrs["kind"] == "gate" and g.nodes[i]["kind"] != "const":
-                    grads[i] += grads[n] * self.local(n, pos).xreplace(sub)
+                if g.nodes[i]["kind"] != "const":
+                    grads[i] = budget.check(grads[i] + grads[n] * self.local(n, pos).xreplace(sub))
         return grads
 
     def grad(self, node: str) -> sp.Expr | None:
-        """∂out/∂node expanded into the inputs, simplified when small (None past MAX_DEPTH)."""
+        """∂out/∂node expanded into the inputs, simplified when small (None when not built: see why_not)."""
         if self.why_not:
             return None
-        return _tidy(self._grads[node])
+        return _tidy(self._expanded[1][node])
 
     def latex(self, node: str) -> tuple[str, str | None]:
         """∂out/∂node in LaTeX: the chain form (Σ ∂out/∂c · local) and the expanded form (or None)."""
@@ -152,7 +240,7 @@ class Symbolic:
         nodes = list(self.trace.inputs) if nodes is None else nodes
         if self.why_not:
             return [], []
-        return sp.cse([self._grads[n] for n in nodes])
+        return sp.cse([self._expanded[1][n] for n in nodes])
 
     def size(self, nodes: list[str] | None = None) -> int:
         """Operations in the CSE'd expanded gradients (SymPy count_ops): linear in depth on chains."""

@@ -52,6 +52,7 @@ def verify(trace: "Trace") -> list[Agreement]:
     import sympy as sp
 
     from ..errors import TutorError
+    from .symbolic import BUDGET_SECONDS, OverBudget, cpu_limit
 
     tape, slot, out = trace.tape, trace.tape.slot, trace.tape.slot[trace.output]
     seed = [trace.values[n] for n in tape.nodes]  # inputs and constants as the tape saw them
@@ -65,8 +66,12 @@ def verify(trace: "Trace") -> list[Agreement]:
     for x in trace.inputs:
         exact = None
         if whole is not None:
-            exact = float(sp.N(sp.diff(whole, trace.symbolic.symbols[x]).subs(at), 20))
-            exact = exact if math.isfinite(exact) else None
+            try:  # SymPy's diff of a nest of Piecewise can take minutes: bounded like the expanded build
+                with cpu_limit(BUDGET_SECONDS):
+                    exact = float(sp.N(sp.diff(whole, trace.symbolic.symbols[x]).subs(at), 20))
+            except OverBudget:
+                exact = None
+            exact = exact if exact is not None and math.isfinite(exact) else None
         try:
             numeric = central_difference(f, seed, slot[x])
         except TutorError:

@@ -19,15 +19,18 @@ def gradient_json(trace: "Trace") -> dict[str, Any]:
     """The stable contract of `tutor grad --json`.
 
     `symbolic` strings use SymPy's own names only, so `sympy.sympify` reads them back; a
-    gradient too deep to expand (see Symbolic.why_not) is null.
+    gradient too large to expand (see Symbolic.why_not) is null, and `symbolic_note` says why.
     """
     sym = trace.symbolic
-    return {
+    out = {
         "expression": trace.expr,
         "value": trace.value,
         "gradient": dict(trace.gradient),
         "symbolic": {x: None if sym.grad(x) is None else str(sym.grad(x)) for x in trace.inputs},
     }
+    if sym.why_not:
+        out["symbolic_note"] = sym.why_not
+    return out
 
 
 def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
@@ -43,7 +46,7 @@ def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
         row = [x, fmt(trace.number(x)), fmt(trace.number(x, "grad"))]
         if symbolic:
             expr = trace.symbolic.grad(x)
-            row.append(str(expr) if expr is not None else "—")
+            row.append(str(expr) if expr is not None else "(too large to expand)")
         table.add_row(*row)
     if symbolic and trace.symbolic.why_not:
         table.caption = trace.symbolic.why_not
