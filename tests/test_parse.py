@@ -108,3 +108,21 @@ def test_a_name_cannot_be_its_own_input():
         build_graph("x = x")
     with pytest.raises(ParseError, match="right of its own assignment"):
         build_graph("y = 2; x = x * y")
+
+
+@pytest.mark.parametrize("text, message, col", [
+    ("1.2.3 * x", "'1.2.3' is not a number: it has more than one decimal point", 1),
+    ("x + 1e3.5", "'1e3.5' is not a number: an exponent", 5),
+    ("2 3", "two numbers side by side; did you mean 2*3?", 3),
+    ("x^2 3", "did you mean 2*3?", 5),
+    ("2 \\\n3", "did you mean 2*3?", 1),
+])
+def test_two_number_literals_side_by_side_are_never_a_product(text, message, col):
+    with pytest.raises(ParseError) as err:
+        parse(text)
+    assert message in str(err.value) and err.value.col == col and "^" in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["2x", "x 2", "2 (3)", "(2) 3", "2\n3"])
+def test_a_number_next_to_anything_else_still_multiplies(text):
+    assert parse(text).statements

@@ -162,3 +162,31 @@ def test_large_and_tiny_values_within_float64_are_accepted_and_shown_briefly():
     t = bt.trace("x*y", {"x": "1e300", "y": "1e-300"})
     assert t.value == pytest.approx(1.0) and fmt(t.number("x")) == "1e+300"
     assert bt.trace("x", {"x": "1e308"}).value == 1e308
+
+
+@pytest.mark.parametrize("text, at, value, grad, label", [
+    ("x^-1", -2, -0.5, -0.25, "^-1"),          # d/dx x^-1 = -x^-2
+    ("x^(-1)", -2, -0.5, -0.25, "^-1"),
+    ("x^(1+1)", -3, 9, -6, "^2"),              # 2x
+    ("(x-1)^-2", 0.5, 4, 16, "^-2"),           # -2 (x-1)^-3 = -2 / -0.125
+])
+def test_a_constant_exponent_folds_so_a_negative_base_has_its_gradient(text, at, value, grad, label):
+    t = bt.trace(text, {"x": at})
+    assert (t.value, t.gradient["x"]) == (value, grad)
+    gates = [d for _, d in t.graph.nodes(data=True) if d["kind"] == "gate"]
+    assert "neg" not in [d["gate"] for d in gates] and gates[-1]["label"] == label
+    assert fmt(t.number(t.output)) == fmt(Fraction(value))
+
+
+def test_an_exponent_that_depends_on_an_input_still_needs_a_positive_base():
+    with pytest.raises(DomainError, match="undefined"):
+        bt.trace("x^y", {"x": -2, "y": 2})
+    t = bt.trace("k = -1; f = x^k", {"x": -2})     # k is constant: no input needs ∂f/∂k
+    assert t.gradient == {"x": -0.25}
+
+
+def test_a_key_with_a_negative_power_grades(tmp_path):
+    from backprop_tutor import check_answers
+
+    result = check_answers({"expression": "1/x + x^-1", "at": {"x": -2}}, {"f": -1, "df/dx": -0.5})
+    assert result["correct"] and result["score"] == 2

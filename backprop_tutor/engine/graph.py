@@ -19,7 +19,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..errors import ParseError, TutorError
-from .gates import CONSTANTS, GATES
+from ..fmt import fmt
+from .gates import CONSTANTS, GATES, rational
 from .parse import Expr, Program, names_in, number, parse
 
 if TYPE_CHECKING:
@@ -59,6 +60,21 @@ def _fold_label(gate: str, inputs: list[str], g: "nx.MultiDiGraph") -> str:
     return f"{symbol}(" + ", ".join(c if c is not None else "·" for c in consts) + ")"
 
 
+def _fold(gate: str, args: list[tuple]) -> tuple[object, str] | None:
+    """(value, label) of a gate over constants when it folds into one constant: the negation of
+    a constant (-1, -π), or an exact gate whose exact result stays small (1+1, 1/2); else None."""
+    values, labels = [a[0] for a in args], [a[1] for a in args]
+    if gate == "neg":
+        return -values[0], labels[0][1:] if labels[0].startswith("-") else f"-{labels[0]}"
+    if not GATES[gate].exact or not all(isinstance(v, Fraction) for v in values):
+        return None
+    try:
+        value = rational(GATES[gate].forward(*values))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None  # left as a gate: the tape names the domain error where it happens
+    return None if value is None else (value, fmt(value))
+
+
 def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiGraph":
     """Build the computational graph of a program; `expand` decomposes composite gates.
 
@@ -85,8 +101,16 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
     env: dict[str, str] = {}          # assigned name -> node id
     first_use: dict[str, Expr] = {}   # input name -> where it is first used
     memo: dict[int, str] = {}         # id(Expr) -> node id
+    consts: dict[int, tuple] = {}     # id(Expr) -> (value, label, Expr) of a constant tree, not yet a node
     edges: list[tuple] = []           # added in one call at the end: much faster than one by one
     primitives: dict[int, Expr] = {}  # id(composite Expr) -> its primitive form (kept alive: ids stay valid)
+
+    def constant(e: Expr) -> str:
+        """The constant node of a constant-valued tree (a literal, π, or a folded one), made on first use."""
+        value, label, where = consts[id(e)]
+        memo[id(e)] = add_node(fresh("c"), kind="const", value=value, label=label, name=None, inputs=(),
+                               folded=False, line=where.line, col=where.col)
+        return memo[id(e)]
 
     def add_node(node_id: str, **attrs: object) -> str:
         if g.number_of_nodes() >= MAX_NODES:
@@ -105,18 +129,15 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
         stack = [stmt.expr]
         while stack:  # post-order without recursion: a 10,000-deep chain must build
             e = stack[-1]
-            if id(e) in memo:
+            if id(e) in memo or id(e) in consts:
                 stack.pop()
                 continue
             if e.kind == "num":
-                memo[id(e)] = add_node(fresh("c"), kind="const", value=number(e.value), label=e.value,
-                                       name=None, inputs=(), folded=False, line=e.line, col=e.col)
+                consts[id(e)] = (number(e.value), e.value, e)
             elif e.kind == "name" and e.value in env:
                 memo[id(e)] = env[e.value]
             elif e.kind == "name" and e.value in CONSTANTS:
-                memo[id(e)] = add_node(fresh("c"), kind="const", value=CONSTANTS[e.value],
-                                       label=_CONST_LABELS[e.value], name=None, inputs=(), folded=False,
-                                       line=e.line, col=e.col)
+                consts[id(e)] = (CONSTANTS[e.value], _CONST_LABELS[e.value], e)
             elif e.kind == "name":
                 if e.value not in g:
                     first_use[e.value] = e
@@ -128,16 +149,24 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
                     if id(e) in roots:
                         roots.add(id(primitives[id(e)]))
                 primitive = primitives[id(e)]
-                if id(primitive) not in memo:
+                if id(primitive) not in memo and id(primitive) not in consts:
                     stack.append(primitive)
                     continue
+                if id(primitive) in consts:
+                    constant(primitive)
                 memo[id(e)] = memo[id(primitive)]
             else:
-                todo = [a for a in e.args if id(a) not in memo]
+                todo = [a for a in e.args if id(a) not in memo and id(a) not in consts]
                 if todo:
                     stack.extend(reversed(todo))
                     continue
-                inputs = [memo[id(a)] for a in e.args]
+                folded = None if id(e) in roots or not all(id(a) in consts for a in e.args) else \
+                    _fold(e.value, [consts[id(a)] for a in e.args])
+                if folded is not None:  # -1, 1+1: a constant, as the slide writes it (x^-1, not x^neg(1))
+                    consts[id(e)] = (*folded, e)
+                    stack.pop()
+                    continue
+                inputs = [memo[id(a)] if id(a) in memo else constant(a) for a in e.args]
                 node_id = stmt.name if id(e) in roots and stmt.name else fresh("n")
                 add_node(node_id, kind="gate", gate=e.value, inputs=tuple(inputs), label=_fold_label(e.value, inputs, g),
                          name=node_id if node_id == stmt.name else None, line=e.line, col=e.col)
@@ -147,6 +176,8 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
                         g.nodes[src]["folded"] = True
                 memo[id(e)] = node_id
             stack.pop()
+        if id(stmt.expr) not in memo:  # `a = 2`: a constant statement is a constant node
+            constant(stmt.expr)
         if stmt.name in first_use:  # `x = x + 1`: the name is its own input
             raise ParseError(text, stmt.line, stmt.col, f"{stmt.name!r} is used on the right of its own "
                              f"assignment; pick a new name for the result")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
@@ -85,11 +86,28 @@ def call(name: str, args: tuple[Expr, ...], line: int, col: int, text: str) -> E
     return Expr("gate", gate.name, args + defaults, line, col)
 
 
+_BLANK = re.compile(r"(?:[ \t\f\r]|\\\r?\n)*")  # what the lexer skips between two tokens on one line
+
+
 class _Build:
     """Callbacks of the grammar's rules, called by the LALR parser as it reduces."""
 
     def __init__(self) -> None:
         self.text = ""
+        self.last_number = None  # the previous NUMBER token: two side by side are refused
+
+    def number_token(self, tok):  # noqa: ANN001, ANN201 - a lark Token, called by the lexer
+        """Refuse two number literals side by side: `2 3` is no product, `1.2.3` no number."""
+        last, self.last_number = self.last_number, tok
+        if last is None or not _BLANK.fullmatch(self.text, last.end_pos, tok.start_pos):
+            return tok
+        if last.end_pos == tok.start_pos:
+            written = last.value + tok.value
+            why = ": it has more than one decimal point" if written.count(".") > 1 else \
+                ": an exponent is a whole number (1e3, 1e-3)" if "e" in last.value.lower() else ""
+            raise ParseError(self.text, last.line, last.column, f"{written!r} is not a number{why}")
+        raise ParseError(self.text, tok.line, tok.column,
+                         f"two numbers side by side; did you mean {last.value}*{tok.value}?")
 
     @staticmethod
     def _bin(name: str):  # noqa: ANN205 - the callbacks of + - * / ^
@@ -142,7 +160,9 @@ def _parser():  # noqa: ANN202 - a lark.Lark, imported lazily
 
     grammar = (Path(__file__).parent / "grammar.lark").read_text()
     # cache=True keeps the LALR tables in the temp dir, keyed by the grammar: start-up 10x faster
-    return Lark(grammar, parser="lalr", transformer=_Build(), maybe_placeholders=False, cache=True)
+    build = _Build()
+    return Lark(grammar, parser="lalr", transformer=build, maybe_placeholders=False, cache=True,
+                lexer_callbacks={"NUMBER": build.number_token})
 
 
 def _describe(expected: set[str]) -> str:
@@ -167,6 +187,7 @@ def parse(text: str) -> Program:
         raise ParseError("", 1, 1, f"the input is {len(text):,} characters long; the limit is {MAX_CHARS:,}")
     parser = _parser()
     parser.options.transformer.text = text
+    parser.options.transformer.last_number = None
     try:
         statements = parser.parse(text)
     except UnexpectedCharacters as err:

@@ -209,11 +209,16 @@ def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
                           f"choose smaller input values")
     grads = tape.backward(v, tape.slot[graph.graph["output"]])
     if not all(map(math.isfinite, grads)):
-        for n, d, kind in zip(tape.nodes, grads, tape.kinds):
-            if kind != "const" and math.isinf(d):
+        varies = [kind == "input" for kind in tape.kinds]  # only what depends on an input needs a gradient:
+        for _, _, o, a, b in tape.ops:                     # k = -1; x^k at x < 0 has no ∂/∂k, and needs none
+            varies[o] = varies[a] or (b >= 0 and varies[b])
+        for n, d, var in zip(tape.nodes, grads, varies):
+            if not var:
+                continue
+            if math.isinf(d):
                 raise DomainError(f"∂{graph.graph['output_name']}/∂{n} overflows float64 at this point; "
                                   f"choose other input values")
-            if kind != "const" and math.isnan(d):
+            if math.isnan(d):
                 raise DomainError(f"∂{graph.graph['output_name']}/∂{n} is undefined at this point (0·∞, or a^b "
                                   f"with a ≤ 0 and a variable b); choose other input values")
     all_grads = dict(zip(tape.nodes, grads))
