@@ -136,3 +136,12 @@ def test_the_documented_run_autograder_grades_one_submission(tmp_path: Path) -> 
     res = json.loads((root / "results" / "results.json").read_text())
     assert res["score"] == 0 and "homework.toml" in res["output"]
     assert subprocess.run(["bash", "-n", str(ROOT / "examples" / "gradescope" / "setup.sh")]).returncode == 0
+
+
+def test_check_json_on_a_bad_file_is_still_json(tmp_path: Path) -> None:
+    bad = tmp_path / "hw.toml"
+    bad.write_text("[answers\n")
+    r = CliRunner().invoke(app, ["check", str(bad), "--json"])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "not valid TOML" in r.stderr
+    data = json.loads(r.stdout)
+    assert data["file"] == str(bad) and data["correct"] is False and "not valid TOML" in data["error"]

@@ -85,3 +85,23 @@ def test_a_mistyped_lesson_id_is_not_read_as_an_expression(tmp_path: Path) -> No
     assert r.exit_code == 2 and "tutor run chain-rule" in r.stderr
     r = runner.invoke(app, ["run", "chian-rule", "--all"])
     assert r.exit_code == 2 and "did you mean 'chain-rule'?" in r.stderr
+
+
+def test_install_completion_works_in_a_real_bash(tmp_path: Path) -> None:
+    """`tutor --install-completion bash` into a fresh HOME, then bash itself sources it and completes."""
+    import os
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash on this machine")
+    env = {**os.environ, "HOME": str(tmp_path),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    r = CliRunner().invoke(app, ["--install-completion", "bash"], prog_name="tutor", env={"HOME": str(tmp_path)})
+    assert r.exit_code == 0, r.output
+    assert "source" in (tmp_path / ".bashrc").read_text()
+    run = subprocess.run([bash, "-c", "source ~/.bashrc; COMP_WORDS=(tutor run ch); COMP_CWORD=2; "
+                                      "_tutor_completion tutor; echo \"${COMPREPLY[@]}\""],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.split() == ["chain-rule"], run.stderr

@@ -71,15 +71,16 @@ def check(
         else:
             result, student = _check(file, job, notes)
     except (TutorError, Timeout, RecursionError) as err:
-        if fmt not in FORMATS:
-            if isinstance(err, TutorError):
-                raise
-            raise TutorError(f"{file}: took longer than {timeout:g} s to check" if isinstance(err, Timeout)
-                             else f"{file}: nests too deep to check") from None
-        why = str(err) if isinstance(err, TutorError) else (
+        why = str(err) if isinstance(err, TutorError) else f"{file}: " + (
             f"took longer than {timeout:g} s to check" if isinstance(err, Timeout) else "nests too deep to check")
-        most = {n: job.points.get(n, 1.0) for n in job.expected} if job else None
-        typer.echo(json.dumps(results(failed_row(str(file), file.stem, why, most), fmt), indent=1))
+        if fmt == "text":
+            raise TutorError(why) from None
+        if fmt == "json":  # a JSON reader gets JSON: what could not be checked, and why
+            typer.echo(json.dumps({"file": str(file), "student": None, "notes": notes, "correct": False,
+                                   "error": why}))
+        else:
+            most = {n: job.points.get(n, 1.0) for n in job.expected} if job else None
+            typer.echo(json.dumps(results(failed_row(str(file), file.stem, why, most), fmt), indent=1))
         typer.echo(f"Error: {why}", err=True)
         raise typer.Exit(2) from None
     if fmt in FORMATS:
