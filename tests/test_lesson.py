@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from backprop_tutor.errors import LessonError
-from backprop_tutor.tutor.lesson import builtin, loads
+from backprop_tutor.tutor.lesson import builtin, find, loads
 from backprop_tutor.tomlpos import key_lines, locate
 from backprop_tutor.tutor.screens import build
 
@@ -209,7 +209,7 @@ def quiz(ask: str = "grad", node: str = "q", formula: str | None = "z"):  # noqa
 
 def test_quiz_numbers_within_tolerance() -> None:
     q = quiz()
-    assert q.check("-4.001") == (True, "Correct: -4.001.") and q.solved is True
+    assert q.check("-4.001") == (True, "Correct: -4.001 (∂f/∂q = -4).") and q.solved is True  # the true value
     q = quiz()
     ok, said = q.check("-4.2")
     assert not ok and said.startswith("Not quite (-4.2). Hint: upstream times local: ∂f/∂q = ∂f/∂f · (local ∂f/∂q)")
@@ -217,9 +217,57 @@ def test_quiz_numbers_within_tolerance() -> None:
 
 
 def test_quiz_echoes_a_number_as_typed() -> None:
-    assert quiz().check("-4.0000000001") == (True, "Correct: -4.0000000001.")   # not "-4.00"
+    assert quiz().check("-4.0000000001") == (True, "Correct: -4.0000000001 (∂f/∂q = -4).")   # not "-4.00"
     assert quiz().check("-8/2") == (True, "Correct: -8/2 = -4.")
     assert quiz().check("-4.2")[1].startswith("Not quite (-4.2).")
+
+
+def test_quiz_correct_shows_the_true_value_not_the_students_rounding() -> None:
+    """D16: sigmoid-neuron's x0 quiz; 0.4 is accepted, and the screen says the value is 0.393."""
+    import math
+
+    q = next(s.quiz for s in build(find("sigmoid-neuron")) if s.quiz is not None and s.quiz.node == "x0")
+    s = 1 / (1 + math.exp(-(2 * -1 + -3 * -2 - 3)))
+    assert f"{(1 - s) * s * 2:.3f}" == "0.393"
+    assert q.check("0.4") == (True, "Correct: 0.4 (∂f/∂x0 = 0.393).")
+
+
+def test_quiz_hint_names_the_likely_mistake() -> None:
+    """D16: a sign error, a missing fan-out branch are named (the homework diagnoser's words)."""
+    ok, said = quiz().check("4")  # ∂f/∂q = -4
+    assert not ok and "sign" in said and "Hint:" in said
+    fan = build(loads('id = "a"\ntitle = "A"\nprogram = "f = x*x + x"\nat = {x = 3}\n'
+                      '[[steps]]\nkind = "quiz"\nask = "grad"\nnode = "x"', "fan.toml"))
+    q = next(s.quiz for s in fan if s.quiz is not None)
+    assert q.expected == 7  # 2x + 1 at x = 3
+    ok, said = q.check("3")  # one branch of x*x kept, the other two dropped
+    assert not ok and "SUM of their gradients" in said and "only one branch was kept" in said
+    ok, said = q.check("12.5")  # no known mistake: no diagnosis, only the hint
+    assert not ok and said.startswith("Not quite (12.5). Hint:")
+
+
+def test_quiz_accepts_a_computation_from_the_numbers_on_screen() -> None:
+    """D1: vanishing-gradients asks ∂h6/∂h4 = 0.0505; the screen shows ∂h6/∂h5 = 0.22 and h5 = 0.66,
+    and the hint says ∂h6/∂h5 · (1 - h5)·h5 · w5 (w5 = 1). Typed from the screen, that is right."""
+    import math
+
+    q = next(s.quiz for s in build(find("vanishing-gradients")) if s.quiz is not None and s.quiz.node == "h4")
+    h, hs = 1.0, []
+    for _ in range(6):  # h_k = σ(w_k·h_(k-1)), all w = 1, x = 1 (the lesson's chain)
+        h = 1 / (1 + math.exp(-h))
+        hs.append(h)
+    true = math.prod((1 - x) * x for x in hs[4:6])  # ∂h6/∂h4 = σ'(n6)·σ'(n5)
+    assert float(q.expected) == pytest.approx(true) and f"{true:.4f}" == "0.0505"
+    for typed in ("0.22*0.66*0.34", "0.0494", "0.05", "0.0505"):
+        assert q.check(typed)[0], typed
+    for typed in ("0.1*0.4", "0.0404", "0.22"):  # one-digit guesses and wrong numbers are not widened
+        assert not q.check(typed)[0], typed
+
+
+def test_lesson_check_rejects_a_tolerance_that_fails_the_numbers_on_screen(tmp_path) -> None:  # noqa: ANN001
+    text = find("vanishing-gradients").text.replace("tolerance = 0.05", "tolerance = 0.02")
+    with pytest.raises(LessonError, match="a student who multiplies the numbers on screen .* gets 0.0484"):
+        build(loads(text, "v.toml"))
 
 
 def test_quiz_formulas_by_symbolic_equivalence() -> None:
@@ -277,3 +325,40 @@ def test_before_hides_the_graph_from_an_earlier_node() -> None:
     shown = next(s for s in screens if s.quiz is not None)
     assert shown.trace.steps[shown.known].node == "f" and shown.trace.steps[shown.known].wrt is None  # the seed
     assert "after the asked number" in error(GOOD.replace('answer = "z"', 'before = "x"'))
+
+
+def test_lesson_check_rejects_a_backward_walk_that_skips_a_gate() -> None:
+    """D4: a walk that names y, then w, skips the σ gate between them; the screen for w would start
+    from a gradient no screen showed. Naming the σ's input (n1) too makes it whole."""
+    text = ('id = "a"\ntitle = "A"\nprogram = "y = sigmoid(w*x); L = (y - t)^2"\nat = {w = 0.5, x = 2, t = 1}\n'
+            '[[steps]]\nkind = "backward"\nnodes = NODES\n')
+    with pytest.raises(LessonError, match=r"line 7: the screen for 'w' starts from ∂L/∂n1, which no screen before it "
+                                          r"shows .*; expected 'n1' in nodes, before 'w'"):
+        build(loads(text.replace("NODES", '["L", "n2", "y", "w"]'), "a.toml"))
+    screens = build(loads(text.replace("NODES", '["L", "n2", "y", "n1", "w"]'), "a.toml"))
+    assert [s.step.wrt for s in screens if s.kind == "backward"] == [None, "n2", "y", "n1", "w"]
+
+
+def test_a_skipped_branch_is_not_drawn_and_a_partial_sum_says_so() -> None:
+    """D5: a box shows a gradient only after its screen, and a fan-out's running sum is marked."""
+    from rich.console import Console
+
+    from backprop_tutor.render.terminal import GraphDrawing
+
+    text = ('id = "a"\ntitle = "A"\nprogram = "f = x*y + x"\nat = {x = 3, y = 2}\n'
+            '[[steps]]\nkind = "backward"\nnodes = ["f", "n1", "x"]\n')
+    screens = [s for s in build(loads(text, "a.toml")) if s.kind == "backward"]
+    console = Console(width=120, color_system=None)
+
+    def drawn(s) -> str:  # noqa: ANN001
+        with console.capture() as cap:
+            console.print(GraphDrawing(s.trace, s.known, s.step.wrt or s.step.node, s.step, s.hidden))
+        return cap.get()
+
+    first_x = next(s for s in screens if s.step.wrt == "x")
+    assert first_x.step.branch == 1 and first_x.step.branches == 2
+    assert "┗ 1+… ┛" in drawn(first_x)  # ∂f/∂x so far: the +x branch; x*y's y = 2 still to come
+    last_x = next(s for s in screens if s.step.wrt == "x" and s.step.branch == 2)
+    assert "┗ 3 ━" in drawn(last_x) and "+…" not in drawn(last_x)  # 1 + 2 = 3: complete
+    # y's gradient (x = 3) is passed over by this walk: never drawn
+    assert all("└ 3 " not in drawn(s).split("┌ y")[1][:60] for s in screens if "┌ y" in drawn(s))

@@ -25,6 +25,7 @@ _LINES = {L | R: "─", U | D: "│", D | R: "┌", D | L: "┐", U | R: "└", 
           D | L | R: "┬", U | L | R: "┴", U | D | L | R: "┼", L: "─", R: "─", U: "│", D: "│"}
 BOX_H = 3                # top border with the label, the value, bottom border with the gradient
 MAX_NODES = 14          # more than this: draw the neighbourhood of the current node
+MAX_SUMS = 50            # running sums looked at for a box's width (a hub's thousand are not)
 PLAIN_LAYOUT = 60       # graphs with more drawn nodes lay their neighbourhoods out without Graphviz
 VALUE, GRAD, CURRENT = "green", "red", "bold yellow"
 
@@ -80,11 +81,20 @@ def _build_index(t: "Trace") -> Index:
     return idx
 
 
-def known(t: "Trace", revealed: int, nodes: "list[str] | None" = None) -> tuple[dict[str, "Number"], dict[str, "Number"]]:
-    """Values and gradients of `nodes` (default: all) known once the first `revealed` steps are shown."""
+def known(t: "Trace", revealed: int, nodes: "list[str] | None" = None,
+          hidden: "frozenset[int]" = frozenset()) -> tuple[dict[str, "Number"], dict[str, "Number"]]:
+    """Values and gradients of `nodes` (default: all) known once the first `revealed` steps are
+    shown, but for the backward steps in `hidden` (passed over by the walkthrough)."""
+    return _known(t, revealed, nodes, hidden)[:2]
+
+
+def _known(t: "Trace", revealed: int, nodes: "list[str] | None" = None, hidden: "frozenset[int]" = frozenset()
+           ) -> tuple[dict[str, "Number"], dict[str, "Number"], set[str]]:
+    """known(), and the nodes whose gradient is a partial sum (not all branches arrived yet)."""
     idx, g = index(t), t.graph
     values: dict[str, "Number"] = {}
     grads: dict[str, "Number"] = {}
+    partial: set[str] = set()
     for n in g.nodes if nodes is None else nodes:
         if g.nodes[n]["kind"] != "gate":
             values[n] = t.number(n)
@@ -92,10 +102,14 @@ def known(t: "Trace", revealed: int, nodes: "list[str] | None" = None) -> tuple[
             values[n] = t.steps[idx.forward[n]].value
         done = idx.backward.get(n, [])
         k = bisect.bisect_left(done, revealed)  # backward steps of n among the revealed ones
+        while k and done[k - 1] in hidden:
+            k -= 1
         if k:
             s = t.steps[done[k - 1]]
             grads[n] = s.value if s.wrt is None else s.total
-    return values, grads
+            if s.wrt is not None and s.branch < s.branches:
+                partial.add(n)
+    return values, grads, partial
 
 
 def name(t: "Trace", node: str) -> str:
@@ -160,6 +174,7 @@ class GraphDrawing:
     revealed: int
     current: str | None = None
     step: "Step | None" = None
+    hidden: "frozenset[int]" = frozenset()   # backward steps the walkthrough passed over
 
     def _visible(self, radius: int | None) -> list[str]:
         """All drawn nodes, or at most MAX_NODES within `radius` edges of the current one.
@@ -189,7 +204,13 @@ class GraphDrawing:
         attrs = t.graph.nodes[node]
         # a gate's box names it as the equations do (n7, or its assigned name), then its operation
         label = name(t, node) if attrs["kind"] != "gate" else f"{name(t, node)} {attrs['label']}"
-        return label, fmt(t.number(node)), fmt(t.number(node, "grad")) if attrs["kind"] != "const" else ""
+        if attrs["kind"] == "const":
+            return label, fmt(t.number(node)), ""
+        # the widest gradient the box will ever show (a fan-out's running sums too), so that a box
+        # keeps its width, and its bottom edge its place, through the walkthrough (D14a)
+        sums = [fmt(t.steps[i].total) + ("+…" if t.steps[i].branch < t.steps[i].branches else "")
+                for i in index(t).backward.get(node, ())[:MAX_SUMS] if t.steps[i].wrt is not None]
+        return label, fmt(t.number(node)), max([fmt(t.number(node, "grad")), *sums], key=len)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         t, g, idx = self.trace, self.trace.graph, index(self.trace)
@@ -204,7 +225,7 @@ class GraphDrawing:
                        plain=idx.drawn > PLAIN_LAYOUT)
             if max(c + sizes[n] for n, (_, c) in at.items()) <= options.max_width or radius == 1:
                 break
-        values, grads = known(t, self.revealed, nodes)
+        values, grads, partial = _known(t, self.revealed, nodes, self.hidden)
         canvas = _Canvas()
         hot = set()
         if self.step is not None and self.step.phase == "backward" and self.step.wrt:
@@ -233,7 +254,8 @@ class GraphDrawing:
             border = CURRENT if n == self.current else ""
             canvas.write(r, c, lines[0] + " " + label + " " + lines[1] * (w - len(label) - 4) + lines[2], border)
             shown_v = fmt(values[n]) if n in values else "?"
-            shown_g = fmt(grads[n]) if n in grads else ""
+            # a fan-out's sum before its last branch has arrived says so: "0.034+…"
+            shown_g = (fmt(grads[n]) + ("+…" if n in partial else "")) if n in grads else ""
             canvas.write(r + 1, c, lines[3], border)
             canvas.write(r + 1, c + 1, " " + shown_v.ljust(w - 3), VALUE if n in values else "dim")
             canvas.write(r + 1, c + w - 1, lines[3], border)

@@ -188,7 +188,7 @@ class ScreenView:
             current = None if s.step is None else (s.step.node if s.step.phase == "forward" else s.step.wrt or s.step.node)
             if quiz is not None:
                 current = quiz.node
-            yield GraphDrawing(s.trace, revealed, current, s.step)
+            yield GraphDrawing(s.trace, revealed, current, s.step, getattr(s, "hidden", frozenset()))
         if s.step is not None:
             yield Text()
             yield equation(s.trace, s.step, s.trace.steps)

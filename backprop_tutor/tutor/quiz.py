@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 MAX_ANSWER = 500  # characters: an answer is a number or a short formula
 TRIES = 3
+MAX_CORNERS = 6  # literals in a typed computation whose rounding is allowed for (2^6 evaluations)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Quiz:
     relative: bool = False     # True: within tolerance × |answer| even when |answer| < 1
     index: int = -1            # the trace step that computes the answer (revealed with it)
     tries: int = 0
+    _got: "Number | None" = None  # the number the last answer came to
     solved: bool | None = None  # None: not answered yet; False: revealed after TRIES
     said: list[str] = field(default_factory=list)
 
@@ -61,13 +63,46 @@ class Quiz:
             return False, f"I cannot use {answer!r}: {str(err).splitlines()[0]}. Type a number such as -4 or a formula such as z."
         if ok:
             self.solved = True
-            return True, f"Correct: {shown}."
+            true = fmt(self.expected, 3)
+            # the true value, not the student's rounding of it: "Correct: 0.4 (∂f/∂x0 = 0.393)."
+            return True, f"Correct: {shown}" + ("" if self._got == self.expected else f" ({self.what()} = {true})") + "."
         self.tries += 1
         if self.tries >= TRIES:
             self.solved = False
             return False, f"Not quite ({shown}). The answer is {fmt(self.expected)}" + \
                 (f" = {self.formula}" if self.formula else "") + "."
-        return False, f"Not quite ({shown}). Hint: {self.hints()[min(self.tries, len(self.hints())) - 1]}"
+        mistake = self.mistake(self._got)
+        hint = self.hints()[min(self.tries, len(self.hints())) - 1]
+        return False, f"Not quite ({shown}). " + (f"{mistake} " if mistake else "") + f"Hint: {hint}"
+
+    def what(self) -> str:
+        """What is asked, in the screen's symbols: ∂f/∂x0, n3, ∂f/∂s."""
+        from ..render.drawing import name
+
+        t = self.trace
+        show = (lambda n: name(t, n))
+        if self.ask == "grad":
+            return f"∂{t.output_name}/∂{show(self.node)}"
+        if self.ask == "local":
+            return f"∂{show(self.node)}/∂{show(t.graph.nodes[self.node]['inputs'][self.arg or 0])}"
+        return show(self.node)
+
+    def mistake(self, got: "Number | None") -> str:
+        """The likely mistake behind a wrong number, in words (the homework diagnoser's), or ''."""
+        if got is None:
+            return ""
+        want = float(self.expected)
+        close = (lambda a, b: abs(float(a) - float(b)) <= max(self.tolerance * self.scale(), 1e-9))
+        if self.ask == "grad" and self.node in self.trace.grads and self.node != self.trace.output:
+            from ..homework.diagnose import WORDS, Mistakes
+
+            found = self.trace.derived(Mistakes.of).grad(self.node, float(got), close)
+            if found:
+                code, where = found[0]
+                return f"That is the number you get when {WORDS[code]} ({where})."
+        if want and close(-float(got), want):
+            return "The size is right but the sign is flipped."
+        return ""
 
     def _judge(self, answer: str) -> tuple[bool, str]:
         if not answer:
@@ -86,12 +121,40 @@ class Quiz:
         from ..engine.trace import trace
 
         tr = trace(program, {n: known[n] for n in used})
-        got = tr.number(tr.output)
+        got = self._got = tr.number(tr.output)
         close = abs(float(got) - float(self.expected)) <= self.tolerance * self.scale()
+        if not close and not used:  # numbers read off the screen: within their rounding, it is right
+            close = self._within_rounding(program)
         if used and self.formula:  # symbolic only when the numbers agree: simplify is the slow part
             return close and self._same_formula(expr), f"{answer} is {fmt(got)} here"
         # a number is echoed as typed: -12.0000000001 rounded to "-12.00" would hide what was judged
         return close, (answer if _NUMBER.fullmatch(answer) else f"{answer} = {fmt(got)}")
+
+    def _within_rounding(self, program) -> bool:  # noqa: ANN001 - a parsed Program
+        """Could the typed numbers, each read off the screen to its printed digits, give the answer?
+
+        0.22*0.66*0.34 (the numbers on screen) is 0.0494, the true 0.0505 is 0.225*0.66*0.34:
+        each literal with two or more significant digits may be off by half its last digit. A
+        literal with one digit (0.2) is taken as typed, or any guess would pass."""
+        from itertools import product
+
+        from ..engine.trace import trace
+
+        stmt = program.statements[0]
+        literals = _literals(stmt.expr)
+        spread = [_half_unit(lit) for lit in literals]
+        if not any(spread) or len(literals) > MAX_CORNERS:
+            return False
+        got = []
+        for signs in product((-1, 1), repeat=len(literals)):
+            corner = dict(zip(range(len(literals)), (float(lit) + sg * h for lit, sg, h in zip(literals, signs, spread))))
+            try:
+                tr = trace(program._replace(statements=(stmt._replace(expr=_substitute(stmt.expr, corner, [0])),)), {})
+            except TutorError:
+                return False
+            got.append(float(tr.number(tr.output)))
+        slack = self.tolerance * self.scale()
+        return min(got) - slack <= float(self.expected) <= max(got) + slack
 
     def scale(self) -> float:
         """What the tolerance multiplies: |answer|, at least 1 unless the quiz is relative."""
@@ -109,9 +172,12 @@ class Quiz:
 
     def hints(self) -> list[str]:
         """Hints drawn from the step: the lesson's own, then the rule, then the numbers."""
+        from ..render.chain import renamed
+        from ..render.drawing import name
+
         t, sym, out = self.trace, self.trace.symbolic, self.trace.output_name
         g = t.graph
-        show = (lambda n: g.nodes[n]["name"] or n)
+        show = (lambda n: name(t, n))
         own = [self.hint] if self.hint else []
         if self.ask == "value":
             ins = g.nodes[self.node]["inputs"]
@@ -119,17 +185,20 @@ class Quiz:
                           f"{', '.join(map(show, ins))}",
                           ", ".join(f"{show(i)} = {fmt(t.number(i))}" for i in ins)]
         if self.ask == "local":
-            local = sym.local(self.node, self.arg or 0)
-            return own + [f"differentiate the gate {g.nodes[self.node]['label']!r} with respect to one input, "
-                          "holding the others fixed",
-                          f"the rule is ∂{show(self.node)}/∂{show(g.nodes[self.node]['inputs'][self.arg or 0])} = "
-                          f"{_plain(local)}"]
+            local = renamed(t, sym.local(self.node, self.arg or 0))
+            ins = g.nodes[self.node]["inputs"]
+            wrt = show(ins[self.arg or 0])
+            how = (f"differentiate the gate {g.nodes[self.node]['label']!r} with respect to {wrt}, holding "
+                   f"{', '.join(show(i) for i in ins if i != ins[self.arg or 0])} fixed") if len(set(ins)) > 1 else \
+                (f"differentiate the one-input gate {g.nodes[self.node]['label']!r} with respect to its input {wrt}; "
+                 "the result may be written with the gate's own output")
+            return own + [how, f"the rule is ∂{show(self.node)}/∂{wrt} = {_plain(local)}"]
         if self.node == t.output:
             return own + [f"the gradient of {out} with respect to itself"]
         terms = sym.chain(self.node)
         rule = " + ".join(f"∂{out}/∂{show(c)} · " + (f"(local ∂{show(c)}/∂{show(self.node)})" if c == t.output
                                                       else f"∂{show(c)}/∂{show(self.node)}") for c, _, _ in terms)
-        nums = " + ".join(f"{fmt(t.number(c, 'grad'))} · {_plain(local)}" for c, _, local in terms)
+        nums = " + ".join(f"{fmt(t.number(c, 'grad'))} · {_paren(_plain(renamed(t, local)))}" for c, _, local in terms)
         return own + [f"upstream times local: ∂{out}/∂{show(self.node)} = {rule}", f"here that is {nums}"]
 
 
@@ -209,3 +278,33 @@ def _plain(expr) -> str:  # noqa: ANN001 - a SymPy expression
     from ..render.formula_text import plain
 
     return plain(expr) if hasattr(expr, "free_symbols") else str(expr)
+
+
+def _literals(expr) -> list[str]:  # noqa: ANN001 - a parsed Expr
+    """The number literals of an expression, left to right."""
+    if expr.kind == "num":
+        return [expr.value]
+    return [lit for a in expr.args for lit in _literals(a)]
+
+
+def _substitute(expr, values: dict[int, float], count: list[int]):  # noqa: ANN001, ANN202 - parsed Exprs
+    """The expression with its k-th literal replaced by values[k]."""
+    if expr.kind == "num":
+        k = count[0]
+        count[0] += 1
+        return expr._replace(value=repr(values[k]))
+    return expr._replace(args=tuple(_substitute(a, values, count) for a in expr.args))
+
+
+def _half_unit(literal: str) -> float:
+    """Half a unit of a literal's last digit when it has two or more significant digits, else 0."""
+    mantissa, _, exponent = literal.lower().partition("e")
+    digits = mantissa.replace(".", "").lstrip("0")
+    if "." not in mantissa or len(digits) < 2:
+        return 0.0
+    return 0.5 * 10.0 ** (-len(mantissa.split(".")[1]) + int(exponent or 0))
+
+
+def _paren(text: str) -> str:
+    """A factor in brackets when it is a sum or negative: 0.2 · (1 - f^2), 2 · (-1)."""
+    return f"({text})" if text.startswith("-") or " + " in text or " - " in text else text

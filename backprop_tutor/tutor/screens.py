@@ -8,9 +8,12 @@ the walkthrough has come. Graph and node names are checked here, against the tra
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..fmt import fmt
 from ..errors import LessonError, MissingValueError, TutorError, ValueInputError
 from ..engine.learn import Curve, Run, Update, curves, optimize, sgd_step
 from .lesson import GraphSpec, Lesson, StepSpec
@@ -39,6 +42,7 @@ class Screen:
     curves: list[Curve] = field(default_factory=list)
     table: dict[str, Any] | None = None   # compare (graphs x rows) or matrices
     hint: str = ""
+    hidden: frozenset[int] = frozenset()   # backward steps passed over (a `nodes` filter): not drawn
 
 
 def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
@@ -80,6 +84,7 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
         ('x', Fraction(-4, 1))
     """
     traces = {name: trace_graph(lesson, spec) for name, spec in lesson.graphs.items()}
+    walked: dict[str, _Walked] = {}
     screens: list[Screen] = []
     last = backward = "main"
     for step in lesson.steps:
@@ -102,6 +107,8 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
             screen.title = screen.title or title or _DEFAULT_TITLES[step.kind]
             screen.text = text if k == 0 else screen.text
             screen.hint = step.get("hint", "")
+        if t is not None:
+            _follow(lesson, step, t, made, walked.setdefault(gname, _Walked()))
         screens.extend(made)
         for quiz in (s.quiz for s in made if formulas and s.quiz is not None and s.quiz.formula):
             problem = wrong_answer(quiz, quiz.asked)
@@ -115,6 +122,67 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
     screens.append(Screen("end", f"End of the lesson: {lesson.title}", trace=end,
                           known=len(end.steps) if end else 0))
     return screens
+
+
+@dataclass
+class _Walked:
+    """Which backward steps of one trace the walkthrough has shown, and which it passed over."""
+
+    shown: set[int] = field(default_factory=set)
+    skipped: set[int] = field(default_factory=set)
+    everything: bool = False        # a narrative showed the whole pass (show = "all")
+
+
+def _follow(lesson: Lesson, step: StepSpec, t: "Trace", made: list[Screen], walked: _Walked) -> None:
+    """Keep the drawing honest about the backward pass as the lesson walks it.
+
+    A backward screen's equation starts from the upstream gradient ∂out/∂gate: a screen must
+    have shown that gradient first (D4: the σ step of a network skipped, its output's gradient
+    then used). Steps a `nodes` filter passes over are hidden from the drawings that follow, so
+    no box shows a gradient no screen computed (D5) until the whole pass is shown."""
+    done = {t.output} | {(s.wrt or s.node) for i, s in enumerate(t.steps) if i in walked.shown and s.phase == "backward"
+            and (s.wrt is None or s.branch == s.branches)}
+    for screen in made:
+        if screen.kind == "narrative" and screen.trace is t and screen.known >= len(t.steps):
+            walked.everything = True
+        if screen.kind == "backward" and screen.trace is t and screen.step is not None:
+            s = screen.step
+            if s.wrt is not None and s.node not in done and not walked.everything:
+                through = _passed_unchanged(t, s.node, done)
+                if through is not None:  # only add gates (local 1) skipped: the number is one shown
+                    walked.shown |= set(through)
+                    done.add(s.node)
+            if s.wrt is not None and s.node not in done and not walked.everything:
+                up = s.node if s.node != t.output else t.output_name
+                raise lesson.error(step, "nodes" if "nodes" in step.fields else "kind",
+                                   f"the screen for {s.wrt!r} starts from ∂{t.output_name}/∂{up}, which no screen "
+                                   f"before it shows (the step through that gate is skipped)",
+                                   f"{up!r} in nodes, before {s.wrt!r}")
+            i = screen.known - 1
+            first = min((k for k in range(i + 1) if t.steps[k].phase == "backward"), default=i)
+            walked.skipped |= {k for k in range(first, i) if k not in walked.shown}
+            walked.shown.add(i)
+            if s.wrt is None or s.branch == s.branches:
+                done.add(s.wrt or s.node)
+        if screen.kind == "quiz" and screen.trace is t and screen.quiz is not None and screen.quiz.ask == "grad":
+            walked.shown.add(screen.quiz.index)  # the answer is revealed with the quiz
+        if screen.trace is t and not walked.everything:
+            screen.hidden = frozenset(walked.skipped - walked.shown)
+
+
+def _passed_unchanged(t: "Trace", node: str, done: set[str]) -> list[int] | None:
+    """The backward steps from a shown gradient down to `node` when each sends it on unchanged
+    (one consumer, local derivative 1: an add gate), else None."""
+    chain, n = [], node
+    for _ in range(len(t.steps)):
+        if n in done:
+            return chain
+        sent = [i for i, s in enumerate(t.steps) if s.phase == "backward" and s.wrt == n]
+        if len(sent) != 1 or t.steps[sent[0]].local != 1:
+            return None
+        chain.append(sent[0])
+        n = t.steps[sent[0]].node
+    return None
 
 
 _DEFAULT_TITLES = {"narrative": "", "forward": "Forward pass", "backward": "Backward pass", "quiz": "Your turn",
@@ -194,6 +262,15 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
     quiz = Quiz(t, ask, node, step.get("prompt", prompt), expected, step.get("answer"),
                 float(step.get("tolerance", 0.01)), step.get("hint", ""), arg,
                 relative=bool(step.get("relative", False)), index=answer_at)
+    if ask == "grad":  # a student computes from the numbers on screen: that answer must pass (D1)
+        pencil = pencil_answer(t, node, idx)
+        if pencil is not None and abs(pencil - float(expected)) > quiz.tolerance * quiz.scale():
+            need = abs(pencil - float(expected)) / quiz.scale()
+            raise lesson.error(step, "tolerance" if "tolerance" in step.fields else "kind",
+                               f"a student who multiplies the numbers on screen (two digits) gets {pencil:.4g}, "
+                               f"which this quiz rejects (the answer is {float(expected):.4g})",
+                               f"tolerance = {math.ceil(need * 100 + 0.5) / 100:g} or more" +
+                               ("" if quiz.relative else " (with relative = true for a small answer)"))
     if quiz.formula:
         asked = {"grad": f"∂{out}/∂{node}", "value": node, "local": f"∂{node}/∂{step.get('wrt')}"}[ask]
         problem = wrong_answer(quiz, asked, symbolic=False)  # the number here; build() checks the formula
@@ -201,6 +278,41 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
             raise lesson.error(step, "answer", *problem)
         quiz.asked = asked
     return [Screen("quiz", "", trace=t, known=idx, quiz=quiz)]
+
+
+def pencil_answer(t: "Trace", node: str, revealed: int) -> float | None:
+    """∂out/∂node as a student computes it on the quiz's screen: each gradient shown there (two
+    digits) times the local derivatives written as the screen rounds them, summed over paths."""
+    from ..render.drawing import known
+
+    _, grads = known(t, revealed)
+    g = t.graph
+    locals_ = {(s.node, s.wrt, s.arg): s.local for s in t.steps if s.phase == "backward" and s.wrt}
+
+    def shown(x: "Any") -> float:
+        return float(Fraction(fmt(x)))
+
+    def grad(n: str, depth: int = 0) -> float | None:
+        if n in grads:
+            return shown(grads[n])
+        if n == t.output:  # the seed: ∂out/∂out = 1 whether shown yet or not
+            return 1.0
+        if depth > 50:
+            return None
+        total = 0.0
+        for c in set(g.successors(n)):
+            up = grad(c, depth + 1)
+            if up is None:
+                return None
+            for arg, i in enumerate(g.nodes[c]["inputs"]):
+                if i == n:
+                    total += up * shown(locals_[(c, n, arg)])
+        return total
+
+    try:
+        return grad(node)
+    except (KeyError, ValueError, ZeroDivisionError):
+        return None
 
 
 def _before(lesson: Lesson, step: StepSpec, t: "Trace", ask: str, idx: int) -> int:

@@ -177,7 +177,8 @@ def interact(screens: list[Screen], title: str, console: Console, start: int = 1
             kind, text = answer(PROMPT)
             if kind == "answer":
                 if text.strip() == "?":  # each ? gives the next hint: the rule, then the numbers
-                    hints, asked = s.quiz.hints(), sum(said.startswith("Hint: ") for said in s.quiz.said)
+                    # the next hint each time: wrong answers already showed some (no verbatim repeats)
+                    hints, asked = s.quiz.hints(), sum("Hint: " in said for said in s.quiz.said)
                     s.quiz.said.append("Hint: " + hints[min(asked, len(hints) - 1)])
                 elif not text.strip():
                     s.quiz.solved = False
