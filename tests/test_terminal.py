@@ -213,3 +213,62 @@ def test_a_revealed_fan_out_quiz_draws_the_total_not_a_partial_sum() -> None:
     i = next(k for k, s in enumerate(shown) if s.quiz and s.quiz.node == "u")
     answered = text(ScreenView(shown[i], i + 1, 1, "l", reveal=True))
     assert "-0.27" in answered.split("Quiz:")[0] and "-0.72" not in answered
+
+
+def _boxes_close(drawn: str) -> list[str]:
+    """Boxes whose bottom edge does not line up with their top edge: (row, col) of each."""
+    rows = drawn.splitlines()
+    bad = []
+    for r, line in enumerate(rows):
+        for c, ch in enumerate(line):
+            if ch in "┌┏" and line[c + 1:c + 2] == " ":  # a box's corner, not a wire's
+                end = line.find("┐" if ch == "┌" else "┓", c)
+                below = rows[r + 2] if r + 2 < len(rows) else ""
+                corners = ("└┘" if ch == "┌" else "┗┛")
+                if end < 0 or len(below) <= end or below[c] != corners[0] or below[end] != corners[1]:
+                    bad.append(f"row {r} col {c}")
+    return bad
+
+
+@pytest.mark.parametrize("lesson", ["gradient-descent", "xor", "fan-out", "backprop-through-time"])
+def test_every_box_keeps_its_width_while_its_gradient_grows(lesson: str) -> None:
+    """D14a: a box as wide as its widest label, running sums included (it was narrower on top)."""
+    screens = build(find(lesson))
+    for k, s in enumerate(screens, 1):
+        if s.trace is not None and s.kind not in ("compare", "update", "matrix"):
+            drawn = text(GraphDrawing(s.trace, s.known, None, s.step, s.hidden), 200)
+            assert not _boxes_close(drawn), (k, drawn)
+
+
+def test_formulas_keep_their_subscripts() -> None:
+    """D14b: Markdown took x_(i+p, j+q)'s underscores for italics."""
+    shown = text(ScreenView(build(find("convolution"))[0], 1, 2, "convolution"), 120)
+    assert "(x * k)_ij = Σ_p Σ_q x_(i+p, j+q)" in shown
+
+
+def test_each_edge_is_its_own_wire() -> None:
+    """D14c: x*x draws two edges into the * gate, each entering at its own row."""
+    t = trace("x*x + x", {"x": 3})
+    rows = text(GraphDrawing(t, 0), 100).splitlines()
+    top = next(r for r, line in enumerate(rows) if "┌ n1 *" in line)
+    col = rows[top].index("┌ n1 *")
+    assert rows[top][col - 1] == "▶" and rows[top + 2][col - 1] == "▶"  # top corner and bottom corner
+    f = next(r for r, line in enumerate(rows) if "┌ f +" in line)
+    assert sum(line[rows[f].index("┌ f +") - 1] == "▶" for line in rows[f:f + 3]) == 2  # n1 and x into f
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_an_intro_screen_shows_the_whole_graph_at_80_and_100_columns(width: int) -> None:
+    """D14f: the sigmoid neuron is drawn as the neighbourhood of f at 100 columns; the screen
+    then lists every gate, and nothing is wider than the terminal or cut mid-word."""
+    screens = build(find("sigmoid-neuron"))
+    shown = text(ScreenView(screens[0], 1, len(screens), find("sigmoid-neuron").title), width)
+    assert all(len(line) <= width for line in shown.splitlines())
+    if "more nodes not shown" in shown:
+        assert "The whole graph, gate by gate:" in shown
+        for gate in ("n1 = w0 · x0", "n2 = w1 · x1", "n3 = n1 + n2", "n4 = n3 + w2", "n5 = -n4", "n6 = exp(n5)",
+                     "n7 = 1 + n6", "f = 1 / n7"):
+            assert gate in shown
+    loop = build(find("learning-loop"))
+    head = text(ScreenView(loop[0], 1, len(loop), find("learning-loop").title), width)
+    assert "…" not in head.splitlines()[0] and find("learning-loop").title.split()[-1] in head

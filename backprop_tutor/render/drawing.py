@@ -232,17 +232,23 @@ class GraphDrawing:
             hot = {(self.step.wrt, self.step.node, self.step.arg)}
         elif self.step is not None and self.step.phase == "forward":
             hot = {(i, self.step.node, k) for k, i in enumerate(g.nodes[self.step.node]["inputs"])}
-        # each gate gets its own column in the gap before it (a bus for its inputs), so the edges of
-        # gates stacked in one rank stay apart: the k-th gate from the top uses column k (mod lanes)
+        # every edge is its own wire (D14c): each input of a gate has its own column in the gap before
+        # the gate and its own row into the box (one input: the value row; two: the top and bottom
+        # corners), so x*x shows two edges and a fan-out's branches never share a segment into a gate
         lanes = max(1, RANKSEP_COLS - 3)
         stacked = sorted(at, key=lambda n: (at[n][1], at[n][0]))
-        lane = {n: sum(1 for m in stacked[:k] if at[m][1] == at[n][1]) % lanes for k, n in enumerate(stacked)}
+        lane = {n: sum(1 for m in stacked[:k] if at[m][1] == at[n][1]) for k, n in enumerate(stacked)}
         for a, b, arg in edges:
             (ra, ca), (rb, cb) = at[a], at[b]
             style = (GRAD if self.step.phase == "backward" else VALUE) + " bold" if (a, b, arg) in hot else "dim"
-            # every input of a gate comes down one column and enters at its value row, like a bus
-            exit_c, entry_r = ca + sizes[a], rb + 1
-            mid = max(cb - 2 - lane[b], exit_c + 1)
+            drawn_in = [k for k, i in enumerate(g.nodes[b]["inputs"]) if not g.nodes[i].get("folded")]
+            n_in, arg = len(drawn_in), drawn_in.index(arg) if arg in drawn_in else arg
+            rows = (1,) if n_in == 1 else (0, 2) if n_in == 2 else (0, 1, 2)
+            exit_c, entry_r = ca + sizes[a], rb + rows[min(arg, len(rows) - 1)]
+            # the wire into the top corner runs nearest the box when it comes from above, farthest
+            # when from below (and the bottom one the other way round): the two never cross
+            inner = min(arg, 1) if ra + 1 <= entry_r else 1 - min(arg, 1)
+            mid = max(cb - 2 - (lane[b] * min(n_in, 2) + (inner if n_in > 1 else 0)) % lanes, exit_c + 1)
             canvas.hline(ra + 1, exit_c, mid, style)
             canvas.vline(mid, ra + 1, entry_r, style)
             canvas.hline(entry_r, mid, cb - 1, style)
@@ -269,6 +275,7 @@ class GraphDrawing:
         yield canvas.render()
         legend = Text.assemble(("value", VALUE), " inside, ", (f"∂{t.output_name}/∂node", GRAD), " on the bottom edge")
         hidden = idx.drawn - len(at)
+        self.partial = bool(hidden)
         if hidden:
             legend.append(f"; {hidden} more nodes not shown (the neighbourhood of "
                           f"{name(t, self.current or t.output)})", "dim")

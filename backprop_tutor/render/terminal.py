@@ -177,8 +177,13 @@ class ScreenView:
         from rich.rule import Rule
 
         s = self.screen
-        # progress first: a long lesson title may be cut at the right edge, the step count never is
-        yield Rule(Text.assemble(f"step {self.index} of {self.total} · ", (self.lesson, "bold")), align="left")
+        # progress first; a title too long for the rule wraps between words on its own line (never cut)
+        head = Text.assemble(f"step {self.index} of {self.total} · ", (self.lesson, "bold"))
+        if head.cell_len + 6 <= options.max_width:
+            yield Rule(head, align="left")
+        else:
+            yield head
+            yield Rule()
         yield Text(s.title, style="bold underline") if s.title else Text()
         quiz = s.quiz
         revealed = s.known
@@ -188,13 +193,16 @@ class ScreenView:
             current = None if s.step is None else (s.step.node if s.step.phase == "forward" else s.step.wrt or s.step.node)
             if quiz is not None:
                 current = quiz.node
-            yield GraphDrawing(s.trace, revealed, current, s.step, getattr(s, "hidden", frozenset()))
+            drawing = GraphDrawing(s.trace, revealed, current, s.step, getattr(s, "hidden", frozenset()))
+            yield drawing
+            if s.step is None and quiz is None and getattr(drawing, "partial", False):
+                yield overview(s.trace)  # an intro screen narrower than the graph: the whole of it in words
         if s.step is not None:
             yield Text()
             yield equation(s.trace, s.step, s.trace.steps)
         if s.text:
             yield Text()
-            yield Markdown(s.text.strip())
+            yield Markdown(subscripts(s.text.strip()))
         yield from _tables(s)
         if s.kind == "end":
             yield from _end(s, self.score)
@@ -212,6 +220,36 @@ class ScreenView:
         if self.keys:
             yield Text()
             yield Text(KEYS, style="dim")
+
+
+MAX_OVERVIEW = 40   # gates listed in an overview; a bigger graph is summarised by its size
+
+
+def overview(t: "Trace") -> Any:
+    """The whole graph, a gate per cell in evaluation order, with the names the boxes and
+    equations use: `n1 = w0 · x0   n2 = w1 · x1   …   f = 1 / n7` (D14f: an intro screen narrower
+    than the graph still shows all of it)."""
+    from rich.columns import Columns
+    from rich.console import Group
+
+    g = t.graph
+    gates = [n for n in g.nodes if g.nodes[n]["kind"] == "gate"]
+    shown = gates if len(gates) <= MAX_OVERVIEW else [*gates[:MAX_OVERVIEW - 2], None, gates[-1]]
+    cells = []
+    for n in shown:
+        if n is None:
+            cells.append(Text(f"… {len(gates) - MAX_OVERVIEW + 1} more gates", "dim"))
+            continue
+        ins = list(g.nodes[n]["inputs"])
+        cells.append(Text(f"{name(t, n)} = {_apply(g.nodes[n]['gate'], [name(t, i) for i in ins], [False] * len(ins))}"))
+    return Group(Text("The whole graph, gate by gate:", style="bold"), Columns(cells, padding=(0, 3)))
+
+
+def subscripts(text: str) -> str:
+    """Markdown with every _ kept as written (outside `code`): lessons write subscripts, x_(i+p)
+    and w_ij, never _emphasis_, and Markdown would eat the pair as italics (D14b)."""
+    parts = text.split("`")
+    return "`".join(p if k % 2 else p.replace("\\_", "_").replace("_", "\\_") for k, p in enumerate(parts))
 
 
 def hint(s: Any) -> str:
@@ -236,21 +274,24 @@ def _tables(s: Any) -> RenderResult:
 
     if s.update is not None:
         u = s.update
-        table = Table(title=f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {fmt(u.lr)})", title_justify="left")
+        yield _caption(f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {fmt(u.lr)})")
+        table = Table()
         for col in ("parameter", "before", "gradient", "after"):
             table.add_column(col, justify="left" if col == "parameter" else "right")
         for p, (old, grad, new) in u.rows.items():
             table.add_row(p, fmt(old), Text(fmt(grad), GRAD), Text(fmt(new), "bold"))
         yield table
         named = [n for n in u.after.tape.nodes if u.after.graph.nodes[n]["kind"] == "gate" and u.after.graph.nodes[n]["name"]]
-        again = Table(title="A new forward pass at the new values", title_justify="left")
+        yield _caption("A new forward pass at the new values")
+        again = Table()
         for col in ("node", "before", "after"):
             again.add_column(col, justify="left" if col == "node" else "right")
         for n in named:
             again.add_row(n, fmt(u.before.number(n)), Text(fmt(u.after.number(n)), VALUE))
         yield again
     if s.runs:
-        table = Table(title="loss after each number of updates", title_justify="left")
+        yield _caption("loss after each number of updates")
+        table = Table()
         table.add_column("update", justify="right")
         for run in s.runs:
             table.add_column(run.optimizer, justify="right")
@@ -260,7 +301,8 @@ def _tables(s: Any) -> RenderResult:
         yield Text("final parameters: " + "; ".join(
             f"{run.optimizer}: " + ", ".join(f"{p} = {v:.4f}" for p, v in run.final.items()) for run in s.runs))
     for curve in s.curves:
-        table = Table(title=Text(curve.function), title_justify="left")  # lesson text: never markup
+        yield _caption(Text(curve.function))
+        table = Table()  # lesson text: never markup
         table.add_column("x", justify="right")
         table.add_column("value", justify="right", style=VALUE)
         table.add_column("slope d/dx", justify="right", style=GRAD)
@@ -269,7 +311,8 @@ def _tables(s: Any) -> RenderResult:
         yield table
     if s.table and "graphs" in s.table:
         tab = s.table
-        table = Table(title="side by side", title_justify="left")
+        yield _caption("side by side")
+        table = Table()
         table.add_column("node")
         for gname, t in zip(tab["graphs"], tab["traces"]):
             if tab["show"] in ("value", "both"):
@@ -294,6 +337,12 @@ def _tables(s: Any) -> RenderResult:
             for row in cells:
                 table.add_row(*(fmt(s.trace.number(c, "grad" if show == "grad" else "value")) for c in row))
             yield table
+
+
+def _caption(title: Any) -> Text:
+    """A table's title as a line of its own: it wraps at the screen's width between words, not
+    at the (narrower) table's width in the middle of a phrase (D14e)."""
+    return title if isinstance(title, Text) else Text(title, style="italic")
 
 
 def _formula(expr: Any) -> str:
@@ -325,7 +374,8 @@ def _end(s: Any, score: tuple[int, int, int] | None) -> RenderResult:
         return
     shown = t.inputs[:END_ROWS]  # a graph of 10,000 inputs ends with a table, not a book
     formulas = [_formula(t.symbolic.grad(x)) for x in shown]
-    table = Table(title=f"{t.output_name} = {fmt(t.number(t.output))}", title_justify="left")
+    yield _caption(f"{t.output_name} = {fmt(t.number(t.output))}")
+    table = Table()
     table.add_column("input")
     table.add_column("value", justify="right", style=VALUE)
     table.add_column(f"∂{t.output_name}/∂input", justify="right", style=GRAD)
