@@ -137,14 +137,58 @@ def test_losses() -> None:
 
 
 def test_gradient_descent() -> None:
-    runs = [r for s in screens("gradient-descent") for r in s.runs]
-    sgd = runs[0]
-    losses = [loss for _, loss in sgd.losses]
+    all_screens = screens("gradient-descent")
+    runs = [r for s in all_screens for r in s.runs]
+    gd = runs[0]
+    losses = [loss for _, loss in gd.losses]
     assert all(b < a for a, b in zip(losses, losses[1:])) and losses[-1] < 1e-5
-    assert sgd.final["w"] == pytest.approx(0.1, abs=1e-2) and sgd.final["b"] == pytest.approx(0.3, abs=1e-2)
-    side = {r.optimizer: r for r in runs[1:]}
-    assert set(side) == {"sgd", "momentum", "adam"}
-    assert all(r.losses[-1][1] < r.losses[0][1] / 50 for r in side.values())
+    assert gd.final["w"] == pytest.approx(0.1, abs=1e-2) and gd.final["b"] == pytest.approx(0.3, abs=1e-2)
+
+
+def _ravine(opt: str, lr: float, iters: int = 40, gamma: float = 0.6) -> tuple[list[float], np.ndarray]:
+    """L = ½(50u² + v²) from (1, 1): GD, momentum (v = γv + ηg; θ -= v), Adam (bias-corrected), in numpy."""
+    th, m, v, out = np.array([1.0, 1.0]), np.zeros(2), np.zeros(2), [25.5]
+    for k in range(1, iters + 1):
+        g = np.array([50 * th[0], th[1]])
+        if opt == "gd":
+            th = th - lr * g
+        elif opt == "momentum":
+            m = gamma * m + lr * g
+            th = th - m
+        else:
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            th = th - lr * (m / (1 - 0.9**k)) / (np.sqrt(v / (1 - 0.999**k)) + 1e-8)
+        if k % 5 == 0:
+            out.append(0.5 * (50 * th[0] ** 2 + th[1] ** 2))
+    return out, th
+
+
+def test_gradient_descent_in_a_ravine_momentum_wins_and_adam_does_not_settle() -> None:
+    """D6-D9: full batch is called GD; the comparison is the lecture's ravine, each rule at its own η;
+    the text's claims hold on the table, recomputed here in numpy."""
+    all_screens = screens("gradient-descent")
+    ravine = [s for s in all_screens if s.runs and len(s.runs) == 3][0]
+    assert ravine.table["labels"] == ["gd η=0.03", "momentum η=0.04", "adam η=0.1"]
+    got = {r.optimizer: r for r in ravine.runs}
+    for opt, lr in (("gd", 0.03), ("momentum", 0.04), ("adam", 0.1)):
+        want, th = _ravine(opt, lr)
+        run = got["sgd" if opt == "gd" else opt]
+        assert [loss for _, loss in run.losses] == pytest.approx(want, rel=1e-9)
+        assert [run.final["u"], run.final["v"]] == pytest.approx(th.tolist(), rel=1e-9, abs=1e-12)
+    gd, mom, adam = (_ravine(o, lr)[0] for o, lr in (("gd", 0.03), ("momentum", 0.04), ("adam", 0.1)))
+    assert mom[-1] < gd[-1] / 1000 and mom[-1] < adam[-1]          # momentum ends lowest
+    assert f"{gd[-1]:.2g}" == "0.044" and f"{_ravine('gd', 0.03)[1][1]:.2f}" == "0.30"
+    assert f"{mom[-1]:.0e}" == "2e-05"
+    assert [f"{adam[k]:.2g}" for k in (2, 4, 8)] == ["0.15", "1.9", "0.26"]   # up and down: not settled
+    assert any(b > a for a, b in zip(adam[4:], adam[5:]))
+    text = "\n".join(s.text for s in all_screens)
+    assert "SGD" not in text.replace("**SGD** would use one", "")  # full batch is not called SGD
+    assert "settles" not in text and "0.044" in text and "2e-05" in text
+    # the w-sign argument (D7): ∂L/∂w = (2/5) Σ x_i (ŷ_i - y_i) at w = b = 0
+    x = np.arange(-2, 3)
+    y = 0.1 * x + 0.3
+    assert (2 / 5) * np.sum(x * (0 - y)) == pytest.approx(-0.4) and (2 / 5) * np.sum(0 - y) == pytest.approx(-0.6)
+    assert "(2/5)(0.2 + 0.2 + 0 - 0.4 - 1.0) = -0.4" in text
 
 
 def test_xor() -> None:

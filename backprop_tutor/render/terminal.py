@@ -241,7 +241,8 @@ def overview(t: "Trace") -> Any:
             cells.append(Text(f"… {len(gates) - MAX_OVERVIEW + 1} more gates", "dim"))
             continue
         ins = list(g.nodes[n]["inputs"])
-        cells.append(Text(f"{name(t, n)} = {_apply(g.nodes[n]['gate'], [name(t, i) for i in ins], [False] * len(ins))}"))
+        negs = [g.nodes[i]["kind"] == "const" and name(t, i).startswith("-") for i in ins]  # w · (-2)
+        cells.append(Text(f"{name(t, n)} = {_apply(g.nodes[n]['gate'], [name(t, i) for i in ins], negs)}"))
     return Group(Text("The whole graph, gate by gate:", style="bold"), Columns(cells, padding=(0, 3)))
 
 
@@ -293,13 +294,14 @@ def _tables(s: Any) -> RenderResult:
         yield _caption("loss after each number of updates")
         table = Table()
         table.add_column("update", justify="right")
-        for run in s.runs:
-            table.add_column(run.optimizer, justify="right")
+        labels = (s.table or {}).get("labels") or [run.optimizer for run in s.runs]
+        for label in labels:
+            table.add_column(label, justify="right")
         for k, (it, _) in enumerate(s.runs[0].losses):
             table.add_row(str(it), *(f"{run.losses[k][1]:.3g}" for run in s.runs))
         yield table
         yield Text("final parameters: " + "; ".join(
-            f"{run.optimizer}: " + ", ".join(f"{p} = {v:.4f}" for p, v in run.final.items()) for run in s.runs))
+            f"{label}: " + ", ".join(f"{p} = {v:.4f}" for p, v in run.final.items()) for label, run in zip(labels, s.runs)))
     for curve in s.curves:
         yield _caption(Text(curve.function))
         table = Table()  # lesson text: never markup

@@ -330,19 +330,23 @@ def _before(lesson: Lesson, step: StepSpec, t: "Trace", ask: str, idx: int) -> i
 
 def _update(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
     params = [_node(lesson, step, "params", t, p, ("input",)) for p in step.get("params")]
-    optimizers = step.get("optimizer", "sgd")
+    optimizers = step.get("optimizer", "gd")
     optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
     iterations = step.get("iterations", 1)
-    if iterations == 1 and optimizers == ["sgd"]:
-        update = sgd_step(t, params, step.get("lr"))
+    lrs = step.get("lr") if isinstance(step.get("lr"), list) else [step.get("lr")] * len(optimizers)
+    if iterations == 1 and optimizers in (["sgd"], ["gd"]) and len(lrs) == 1:
+        update = sgd_step(t, params, lrs[0])
         if step.get("save_as"):
             traces[step.get("save_as")] = update.after
         return [Screen("update", "", trace=update.after, known=sum(s.phase == "forward" for s in update.after.steps),
                        update=update)]
-    runs = [optimize(t, params, float(step.get("lr")), o, iterations, step.get("every", 1),
+    runs = [optimize(t, params, float(lr), "sgd" if o == "gd" else o, iterations, step.get("every", 1),
                      gamma=step.get("momentum", 0.9), beta1=step.get("beta1", 0.9), beta2=step.get("beta2", 0.999))
-            for o in optimizers]
-    return [Screen("update", "", runs=runs)]
+            for o, lr in zip(optimizers, lrs)]
+    # full-batch steps are gradient descent, not SGD (no sampling here, D6); each column says its η
+    names = ["gd" if o in ("gd", "sgd") else o for o in optimizers]
+    labels = [n + (f" η={fmt(lr)}" if len(set(lrs)) > 1 else "") for n, lr in zip(names, lrs)]
+    return [Screen("update", "", runs=runs, table={"labels": labels})]
 
 
 def _compare(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) -> list[Screen]:
