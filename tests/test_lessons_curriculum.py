@@ -136,6 +136,26 @@ def test_losses() -> None:
     assert [float(sm.number(f"s{k}", "grad")) for k in (1, 2, 3)] == pytest.approx(list(probs - y))
 
 
+def test_losses_derive_bce_and_walk_the_softmax_graph() -> None:
+    """D4/missing topics: BCE's p - y derived through the chain with its numbers; the softmax
+    graph walked on screen, Z's fan-out into p1, p2, p3 included, quiz on ∂L/∂s2 = p2 - 1."""
+    all_screens = screens("losses")
+    p = 1 / (1 + math.exp(-0.5))
+    text = "\n".join(s.text for s in all_screens)
+    assert f"p = {p:.4f}" in text and f"-1/{p:.4f} = {-1 / p:.4f}" in text
+    assert f"{-1 / p:.4f} · {p * (1 - p):.4f} = {p - 1:.4f} = {p:.4f} - 1" in text
+    walked = [s.step for s in all_screens if s.kind == "backward" and s.trace.expr.startswith("\ne1") or
+              (s.kind == "backward" and "e1 = exp(s1)" in s.trace.expr)]
+    z_branches = [st for st in walked if st.wrt == "Z"]
+    assert [st.node for st in z_branches] and {st.node for st in z_branches} == {"p1", "p2", "p3"}
+    assert {st.wrt for st in walked} >= {"s1", "s2", "s3", "e1", "e2", "e3", "Z", "p1", "p2", "p3"}
+    s = np.array([2, 1, 0.1])
+    probs = np.exp(s) / np.exp(s).sum()
+    quiz = next(x.quiz for x in all_screens if x.quiz is not None and x.quiz.node == "s2")
+    assert float(quiz.expected) == pytest.approx(probs[1] - 1) and f"{probs[1] - 1:.2f}" == "-0.76"
+    assert f"({probs[0]:.2f}, {probs[1] - 1:.2f}, {probs[2]:.3f})" in text  # (0.66, -0.76, 0.099)
+
+
 def test_gradient_descent() -> None:
     all_screens = screens("gradient-descent")
     runs = [r for s in all_screens for r in s.runs]
@@ -258,6 +278,24 @@ def test_dropout() -> None:
     assert t.number("d1") == 2 * t.number("h1")  # inverted dropout: kept units scaled by 1/(1-p)
     p = ts["predict"]
     assert p.number("yhat") == p.number("v1") * p.number("h1") + p.number("v2") * p.number("h2")
+
+
+def test_dropout_both_conventions_agree_in_expectation() -> None:
+    """D12: inverted dropout (÷(1-p) in training) and the lecture's (×(1-p) at prediction) each
+    predict their own training average, enumerated here over the four masks in numpy."""
+    import itertools
+
+    ts = traces("dropout")
+    x, W, v = np.array([1, 2]), np.array([[0.5, -0.5], [0.25, 1]]), np.array([1, -1])
+    h = np.maximum(x @ W, 0)
+    masks = [np.array(m) for m in itertools.product((0, 1), repeat=2)]  # p = 0.5: each mask 1/4
+    inverted = np.mean([v @ (m * h / 0.5) for m in masks])
+    original = np.mean([v @ (m * h) for m in masks])
+    assert float(ts["predict"].number("yhat")) == pytest.approx(inverted) == -0.5
+    assert float(ts["scaled"].number("yhat")) == pytest.approx(original) == -0.25
+    assert float(ts["main"].number("h1", "grad")) == pytest.approx(2 * (v @ (np.array([1, 0]) * h / 0.5) - 1) * 1 / 0.5)
+    text = "\n".join(s.text for s in screens("dropout"))
+    assert "nothing is scaled:" in text and "-0.5" in text and "-0.25" in text and "2 · 2 = 4" in text
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -172,13 +172,14 @@ def _follow(lesson: Lesson, step: StepSpec, t: "Trace", made: list[Screen], walk
 
 def _passed_unchanged(t: "Trace", node: str, done: set[str]) -> list[int] | None:
     """The backward steps from a shown gradient down to `node` when each sends it on unchanged
-    (one consumer, local derivative 1: an add gate), else None."""
+    (one consumer, an add gate: local derivative 1 whatever the numbers), else None."""
     chain, n = [], node
     for _ in range(len(t.steps)):
         if n in done:
             return chain
         sent = [i for i, s in enumerate(t.steps) if s.phase == "backward" and s.wrt == n]
-        if len(sent) != 1 or t.steps[sent[0]].local != 1:
+        gate = t.graph.nodes[t.steps[sent[0]].node]["gate"] if len(sent) == 1 else None
+        if gate not in ("add", "sub") or t.steps[sent[0]].local != 1:  # an add gate, not a product by 1
             return None
         chain.append(sent[0])
         n = t.steps[sent[0]].node
