@@ -218,3 +218,13 @@ def test_numbers_no_float64_holds_are_clear_errors(tmp_path: Path) -> None:
         out = runner.invoke(app, ["check", str(tmp_path / name), "--key", str(EXAMPLES / "key.toml")])
         assert out.exit_code == 2 and out.output.startswith("Error: ") and out.output.count("\n") == 1, out.output
         assert "too large for a float64; at most ~1e308" in out.output and f"{name}, line " in out.output
+
+
+def test_a_problem_with_20000_inputs_checks_in_linear_time() -> None:
+    import time
+
+    n = 20_000  # F2: a dict rebuilt per input made this a minute (quadratic); linear, it is about a second
+    problem = {"expression": "+".join(f"x{i}" for i in range(n)), "at": {f"x{i}": 1 for i in range(n)}}
+    start = time.process_time()
+    result = check_answers(problem, {"f": n, "df/dx7": 1})
+    assert result["correct"] and time.process_time() - start < 20   # a bound that catches a hang only
