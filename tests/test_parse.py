@@ -1,6 +1,8 @@
 """The input language: what is on the slide parses; everything else is refused with a caret."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop_tutor.errors import ParseError, UnknownGateError
 from backprop_tutor.engine.parse import MAX_CHARS, parse
@@ -126,3 +128,54 @@ def test_two_number_literals_side_by_side_are_never_a_product(text, message, col
 @pytest.mark.parametrize("text", ["2x", "x 2", "2 (3)", "(2) 3", "2\n3"])
 def test_a_number_next_to_anything_else_still_multiplies(text):
     assert parse(text).statements
+
+
+def _lesson_texts():
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    texts = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k in ("program", "expression") and isinstance(v, str):
+                    texts.append(v)
+                else:
+                    walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    for f in sorted([*root.glob("lessons/*.toml"), *root.glob("examples/homework/*.toml")]):
+        walk(tomllib.loads(f.read_text()))
+    return texts
+
+
+def _fast(text):
+    from backprop_tutor.engine import parse as p
+    from backprop_tutor.engine.fastparse import parse_fast
+
+    return parse_fast(text, (p.Expr, p.Statement, p.Program, p.call, p.number))
+
+
+def test_the_fast_path_reads_every_lesson_exactly_as_the_grammar_does():
+    from backprop_tutor.engine.parse import parse_by_grammar
+
+    texts = _lesson_texts()
+    assert len(texts) > 20
+    for text in texts:
+        assert _fast(text) == parse_by_grammar(text), text   # same trees, lines and columns
+
+
+_SOUP = ["x", "y", "2", "0.5", "1e3", "1.", "pi", "e", "(", ")", "+", "-", "*", "/", "^", "**", " ", "\n", ";",
+         ",", "q =", "exp(", "max(", "elu(", "#c\n", "\\\n", "3", "f"]
+
+
+@given(st.lists(st.sampled_from(_SOUP), min_size=1, max_size=14).map("".join))
+def test_the_fast_path_agrees_with_the_grammar_or_leaves_it_the_text(text):
+    from backprop_tutor.engine.parse import parse_by_grammar
+
+    fast = _fast(text)
+    if fast is not None:  # whatever the fast path accepts, the grammar reads the same
+        assert fast == parse_by_grammar(text), text

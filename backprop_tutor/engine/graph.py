@@ -1,4 +1,8 @@
-"""Expression tree -> nx.MultiDiGraph: inputs, constants and gates, as written.
+"""Expression tree -> Graph (plain dicts, for the numbers) -> nx.MultiDiGraph (for drawings).
+
+The numbers need only the nodes in evaluation order and their attributes, so `build` makes
+those as plain dicts (a `Graph`); the networkx MultiDiGraph the renderers walk is made from it
+on first use (`Graph.networkx()`, `Trace.graph`), since building it costs more than the trace.
 
 Node ids are stable: an input is its name (`x`), a gate assigned to a name is that name (`q`),
 other gates are `n1, n2, ...` and constants `c1, c2, ...`, numbered in evaluation order. Nodes
@@ -43,13 +47,11 @@ def _substitute(template: Expr, args: tuple[Expr, ...]) -> Expr:
     return template._replace(args=tuple(_substitute(t, args) for t in template.args))
 
 
-def _fold_label(gate: str, inputs: list[str], g: "nx.MultiDiGraph") -> str:
+def _fold_label(gate: str, inputs: list[str], nodes: dict[str, dict]) -> str:
     """A gate's drawn label, with a constant operand folded in as the slides draw it: +1, *-1, 1/x."""
     symbol = GATES[gate].symbol
-    consts = [g.nodes[i]["label"] if g.nodes[i]["kind"] == "const" else None for i in inputs]
-    if all(c is None for c in consts) or all(c is not None for c in consts):
-        return symbol
-    if len(inputs) == 1:
+    consts = [nodes[i]["label"] if nodes[i]["kind"] == "const" else None for i in inputs]
+    if consts.count(None) != 1 or len(inputs) == 1:  # no constant, only constants, or one argument
         return symbol
     a, b = consts
     if GATES[gate].infix:
@@ -75,6 +77,35 @@ def _fold(gate: str, args: list[tuple]) -> tuple[object, str] | None:
     return None if value is None else (value, fmt(value))
 
 
+class Graph:
+    """A built graph as plain data: `nodes` maps id -> attributes in evaluation order, `graph`
+    holds expr, output, output_name, inputs (and the compiled tape), as networkx's graph dict."""
+
+    __slots__ = ("nodes", "graph", "_nx")
+
+    def __init__(self, nodes: dict[str, dict], graph: dict) -> None:
+        self.nodes, self.graph, self._nx = nodes, graph, None
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def networkx(self) -> "nx.MultiDiGraph":
+        """The MultiDiGraph view (edge key = argument position), made once."""
+        if self._nx is None:
+            import networkx as nx
+
+            g = nx.MultiDiGraph()
+            g.graph.update(self.graph)
+            g.add_nodes_from(self.nodes.items())
+            g.add_edges_from((src, n, pos, {"arg": pos}) for n, attrs in self.nodes.items()
+                             for pos, src in enumerate(attrs["inputs"]))
+            self._nx = g
+        return self._nx
+
+
 def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiGraph":
     """Build the computational graph of a program; `expand` decomposes composite gates.
 
@@ -83,8 +114,11 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
         >>> list(g.nodes), g.graph["output"], g.nodes["f"]["inputs"]
         (['x', 'y', 'q', 'z', 'f'], 'f', ('q', 'z'))
     """
-    import networkx as nx
+    return build(program, expand=expand).networkx()
 
+
+def build(program: Program | str, *, expand: bool = False) -> Graph:
+    """The graph of a program as plain data (what `build_graph` makes its networkx view of)."""
     if isinstance(program, str):
         program = parse(program)
     text = program.text
@@ -97,12 +131,11 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
             pass
         return node_id
 
-    g = nx.MultiDiGraph(expr=text)
+    nodes: dict[str, dict] = {}
     env: dict[str, str] = {}          # assigned name -> node id
     first_use: dict[str, Expr] = {}   # input name -> where it is first used
     memo: dict[int, str] = {}         # id(Expr) -> node id
     consts: dict[int, tuple] = {}     # id(Expr) -> (value, label, Expr) of a constant tree, not yet a node
-    edges: list[tuple] = []           # added in one call at the end: much faster than one by one
     primitives: dict[int, Expr] = {}  # id(composite Expr) -> its primitive form (kept alive: ids stay valid)
 
     def constant(e: Expr) -> str:
@@ -113,9 +146,9 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
         return memo[id(e)]
 
     def add_node(node_id: str, **attrs: object) -> str:
-        if g.number_of_nodes() >= MAX_NODES:
+        if len(nodes) >= MAX_NODES:
             raise TutorError(f"the graph has more than {MAX_NODES:,} nodes; split the program")
-        g.add_node(node_id, **attrs)
+        nodes[node_id] = attrs
         return node_id
 
     for stmt in program.statements:
@@ -126,56 +159,60 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
             raise ParseError(text, stmt.line, stmt.col, f"{stmt.name!r} is assigned here but was already "
                              f"used as an input (line {use.line}, column {use.col}); assign it before using it")
         roots = {id(stmt.expr)}
-        stack = [stmt.expr]
+        stack: list = [stmt.expr]
         while stack:  # post-order without recursion: a 10,000-deep chain must build
-            e = stack[-1]
-            if id(e) in memo or id(e) in consts:
-                stack.pop()
-                continue
-            if e.kind == "num":
-                consts[id(e)] = (number(e.value), e.value, e)
-            elif e.kind == "name" and e.value in env:
-                memo[id(e)] = env[e.value]
-            elif e.kind == "name" and e.value in CONSTANTS:
-                consts[id(e)] = (CONSTANTS[e.value], _CONST_LABELS[e.value], e)
-            elif e.kind == "name":
-                if e.value not in g:
-                    first_use[e.value] = e
-                    add_node(e.value, kind="input", label=e.value, name=e.value, inputs=(), line=e.line, col=e.col)
-                memo[id(e)] = e.value
-            elif expand and GATES[e.value].expand:
-                if id(e) not in primitives:
-                    primitives[id(e)] = _substitute(_template(e.value), e.args)
-                    if id(e) in roots:
-                        roots.add(id(primitives[id(e)]))
-                primitive = primitives[id(e)]
-                if id(primitive) not in memo and id(primitive) not in consts:
-                    stack.append(primitive)
+            e = stack.pop()
+            if e.__class__ is tuple:  # (gate,) once its arguments are done; (composite, primitive) likewise
+                if len(e) == 2:
+                    composite, primitive = e
+                    memo[id(composite)] = memo[id(primitive)] if id(primitive) in memo else constant(primitive)
                     continue
-                if id(primitive) in consts:
-                    constant(primitive)
-                memo[id(e)] = memo[id(primitive)]
-            else:
-                todo = [a for a in e.args if id(a) not in memo and id(a) not in consts]
-                if todo:
-                    stack.extend(reversed(todo))
-                    continue
-                folded = None if id(e) in roots or not all(id(a) in consts for a in e.args) else \
-                    _fold(e.value, [consts[id(a)] for a in e.args])
-                if folded is not None:  # -1, 1+1: a constant, as the slide writes it (x^-1, not x^neg(1))
-                    consts[id(e)] = (*folded, e)
-                    stack.pop()
-                    continue
-                inputs = [memo[id(a)] if id(a) in memo else constant(a) for a in e.args]
-                node_id = stmt.name if id(e) in roots and stmt.name else fresh("n")
-                add_node(node_id, kind="gate", gate=e.value, inputs=tuple(inputs), label=_fold_label(e.value, inputs, g),
+                e = e[0]
+                k, args = id(e), e.args
+                if consts and id(args[0]) in consts and (len(args) == 1 or id(args[1]) in consts) \
+                        and k not in roots:  # (arity is 1 or 2)
+                    folded = _fold(e.value, [consts[id(a)] for a in args])
+                    if folded is not None:  # -1, 1+1: a constant, as the slide writes it (x^-1, not x^neg(1))
+                        consts[k] = (*folded, e)
+                        continue
+                inputs = [memo[id(a)] if id(a) in memo else constant(a) for a in args]
+                node_id = stmt.name if k in roots and stmt.name else fresh("n")
+                label = _fold_label(e.value, inputs, nodes)
+                add_node(node_id, kind="gate", gate=e.value, inputs=tuple(inputs), label=label,
                          name=node_id if node_id == stmt.name else None, line=e.line, col=e.col)
-                for pos, src in enumerate(inputs):
-                    edges.append((src, node_id, pos, {"arg": pos}))
-                    if g.nodes[src]["kind"] == "const" and g.nodes[node_id]["label"] != GATES[e.value].symbol:
-                        g.nodes[src]["folded"] = True
-                memo[id(e)] = node_id
-            stack.pop()
+                if label != GATES[e.value].symbol:  # a constant drawn inside its gate: +1, *-1
+                    for src in inputs:
+                        if nodes[src]["kind"] == "const":
+                            nodes[src]["folded"] = True
+                memo[k] = node_id
+                continue
+            k = id(e)
+            if k in memo or k in consts:
+                continue
+            kind = e.kind
+            if kind == "num":
+                consts[k] = (number(e.value), e.value, e)
+            elif kind == "name":
+                name = e.value
+                if name in env:
+                    memo[k] = env[name]
+                elif name in CONSTANTS:
+                    consts[k] = (CONSTANTS[name], _CONST_LABELS[name], e)
+                else:
+                    if name not in nodes:
+                        first_use[name] = e
+                        add_node(name, kind="input", label=name, name=name, inputs=(), line=e.line, col=e.col)
+                    memo[k] = name
+            elif expand and GATES[e.value].expand:
+                if k not in primitives:
+                    primitives[k] = _substitute(_template(e.value), e.args)
+                    if k in roots:
+                        roots.add(id(primitives[k]))
+                stack.append((e, primitives[k]))
+                stack.append(primitives[k])
+            else:
+                stack.append((e,))
+                stack.extend(reversed(e.args))
         if id(stmt.expr) not in memo:  # `a = 2`: a constant statement is a constant node
             constant(stmt.expr)
         if stmt.name in first_use:  # `x = x + 1`: the name is its own input
@@ -183,12 +220,10 @@ def build_graph(program: Program | str, *, expand: bool = False) -> "nx.MultiDiG
                              f"assignment; pick a new name for the result")
         if stmt.name:
             env[stmt.name] = memo[id(stmt.expr)]
-    g.add_edges_from(edges)
-    g.graph["output"] = memo[id(program.statements[-1].expr)]
     last = program.statements[-1].name
-    g.graph["output_name"] = last or next(n for n in ("f", "out", "output") if n not in names)
-    g.graph["inputs"] = tuple(n for n, kind in g.nodes(data="kind") if kind == "input")
-    return g
+    return Graph(nodes, {"expr": text, "output": memo[id(program.statements[-1].expr)],
+                         "output_name": last or next(n for n in ("f", "out", "output") if n not in names),
+                         "inputs": tuple(n for n, attrs in nodes.items() if attrs["kind"] == "input")})
 
 
 def exact(value: object) -> Fraction | None:

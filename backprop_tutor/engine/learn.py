@@ -48,7 +48,7 @@ def sgd_step(t: "Trace", params: list[str], lr: Any) -> Update:
         new = old - step if isinstance(old, Fraction) and isinstance(step, Fraction) else float(old) - float(step)
         rows[p] = (old, grad, new)
     at = {x: t.number(x) for x in t.inputs} | {p: r[2] for p, r in rows.items()}
-    return Update(lr, rows, t, walk(t.graph, at))
+    return Update(lr, rows, t, walk(t.structure, at))
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def optimize(t: "Trace", params: list[str], lr: float, optimizer: str, iteration
                 m[p] = beta1 * m[p] + (1 - beta1) * g
                 v[p] = beta2 * v[p] + (1 - beta2) * g * g
                 at[p] -= lr * (m[p] / (1 - beta1**k)) / (math.sqrt(v[p] / (1 - beta2**k)) + eps)
-        current = walk(t.graph, at)
+        current = walk(t.structure, at)
         if k % every == 0 or k == iterations:
             losses.append((k, float(current.value)))
     return Run(optimizer, losses, {p: at[p] for p in params})
@@ -99,7 +99,7 @@ class Curve:
 def curves(functions: list[str], points: list[Any]) -> list[Curve]:
     """Each function's value and derivative at each point (None where it is undefined)."""
     from ..errors import TutorError
-    from .graph import build_graph
+    from .graph import build as build_graph
 
     xs = [exact(p) for p in points]
     out = []

@@ -47,6 +47,7 @@ class Program(NamedTuple):
     statements: tuple[Statement, ...]
 
 
+@functools.lru_cache(maxsize=4096)  # the same literals come back ("1", "2", "0.01"); a Fraction is immutable
 def number(text: str) -> Fraction:
     """The exact value of a number literal such as `1e-3` (refused past MAX_DIGITS digits)."""
     mantissa, _, exponent = text.lower().partition("e")
@@ -181,10 +182,18 @@ def parse(text: str) -> Program:
         >>> [(s.name, s.expr.value) for s in parse("q = x + y; f = q z").statements]
         [('q', 'add'), ('f', 'mul')]
     """
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
     if len(text) > MAX_CHARS:
         raise ParseError("", 1, 1, f"the input is {len(text):,} characters long; the limit is {MAX_CHARS:,}")
+    from .fastparse import parse_fast
+
+    program = parse_fast(text, (Expr, Statement, Program, call, number))  # valid input, fast; anything else is read (and refused) by the grammar
+    return program if program is not None else parse_by_grammar(text)
+
+
+def parse_by_grammar(text: str) -> Program:
+    """`parse`, by the LALR grammar alone: what reads (and words the errors of) all that the fast path leaves."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
     parser = _parser()
     parser.options.transformer.text = text
     parser.options.transformer.last_number = None

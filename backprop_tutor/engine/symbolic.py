@@ -127,23 +127,39 @@ def to_sympy(expr: Expr, symbols: Mapping[str, sp.Expr]) -> sp.Expr:
     return done[id(expr)]
 
 
+class _Symbols(dict):
+    """Node id -> its SymPy symbol (a constant's exact value), made on first use."""
+
+    def __init__(self, nodes: Mapping[str, Mapping]) -> None:
+        super().__init__()
+        self.nodes = nodes
+
+    def __missing__(self, n: str) -> sp.Expr:
+        attrs = self.nodes[n]
+        self[n] = constant(attrs["value"]) if attrs["kind"] == "const" else sp.Symbol(n, real=True)
+        return self[n]
+
+
 class Symbolic:
     """Symbolic local derivatives and gradients of one Trace, computed on demand and cached."""
 
     def __init__(self, trace: Any) -> None:  # a Trace: not imported, trace.py imports this module
         self.trace = trace
-        g = trace.graph
-        self.symbols: dict[str, sp.Expr] = {}
-        for n, attrs in g.nodes(data=True):
-            self.symbols[n] = constant(attrs["value"]) if attrs["kind"] == "const" else sp.Symbol(n, real=True)
-        self.depth = self._depths()
+        self.nodes = nodes = trace.structure.nodes  # id -> attributes; the networkx view is not needed
+        self.symbols: dict[str, sp.Expr] = _Symbols(nodes)
         self._why_not: str | None = None
-        if max(self.depth.values(), default=0) > MAX_DEPTH:
-            self._why_not = (f"the graph nests {max(self.depth.values())} gates deep: too large to expand "
-                             f"(expanded forms are built up to {MAX_DEPTH} deep; the chain form is exact)")
-        elif len(self.depth) > MAX_NODES:
-            self._why_not = (f"the graph has {len(self.depth):,} nodes: too large to expand (expanded forms "
+        if len(nodes) > MAX_NODES:  # symbols are then made as they are asked for
+            self._why_not = (f"the graph has {len(nodes):,} nodes: too large to expand (expanded forms "
                              f"are built up to {MAX_NODES:,} nodes; the chain form is exact)")
+            return
+        for n in nodes:
+            self.symbols[n]  # noqa: B018 - every symbol, so `symbols | {...}` sees them all
+        depth: dict[str, int] = {}
+        for n, attrs in nodes.items():
+            depth[n] = 1 + max((depth[i] for i in attrs["inputs"]), default=-1)
+        if max(depth.values(), default=0) > MAX_DEPTH:
+            self._why_not = (f"the graph nests {max(depth.values())} gates deep: too large to expand "
+                             f"(expanded forms are built up to {MAX_DEPTH} deep; the chain form is exact)")
 
     @property
     def why_not(self) -> str | None:
@@ -153,30 +169,32 @@ class Symbolic:
             self._expanded  # noqa: B018 - builds, or sets _why_not
         return self._why_not
 
-    def _depths(self) -> dict[str, int]:
-        depth: dict[str, int] = {}
-        for n, ins in self.trace.graph.nodes(data="inputs"):
-            depth[n] = 1 + max((depth[i] for i in ins), default=-1)
-        return depth
-
     def forward(self, node: str) -> sp.Expr:
         """The gate's value in its inputs' symbols: q -> x + y."""
-        attrs = self.trace.graph.nodes[node]
+        attrs = self.nodes[node]
         if attrs["kind"] != "gate":
             return self.symbols[node]
         return GATES[attrs["gate"]].sym(*(self.symbols[i] for i in attrs["inputs"]))
 
     def local(self, node: str, arg: int) -> sp.Expr:
         """∂node/∂(argument `arg`), as taught, in the neighbouring nodes' symbols."""
-        attrs = self.trace.graph.nodes[node]
+        attrs = self.nodes[node]
         args = [self.symbols[i] for i in attrs["inputs"]]
         return sp.sympify(GATES[attrs["gate"]].dsym(*args, self.symbols[node])[arg])
 
     def chain(self, node: str) -> list[tuple[str, int, sp.Expr]]:
         """∂out/∂node as its terms (consumer, arg, local): ∂out/∂node = Σ ∂out/∂consumer · local."""
-        g = self.trace.graph
-        return [(c, pos, self.local(c, pos)) for c in dict.fromkeys(g.successors(node))
-                for pos, i in enumerate(g.nodes[c]["inputs"]) if i == node]
+        return [(c, pos, self.local(c, pos)) for c in self._consumers.get(node, ())
+                for pos, i in enumerate(self.nodes[c]["inputs"]) if i == node]
+
+    @functools.cached_property
+    def _consumers(self) -> dict[str, list[str]]:
+        """node -> the gates that use it, in evaluation order, each once."""
+        out: dict[str, dict[str, None]] = {}
+        for c, attrs in self.nodes.items():
+            for i in attrs["inputs"]:
+                out.setdefault(i, {})[c] = None
+        return {n: list(cs) for n, cs in out.items()}
 
     @functools.cached_property
     def _expanded(self) -> tuple[dict[str, sp.Expr], dict[str, sp.Expr]] | None:
@@ -197,7 +215,7 @@ class Symbolic:
     def _build_values(self, budget: _Budget) -> dict[str, sp.Expr]:
         values: dict[str, sp.Expr] = {}
         for n in self.trace.tape.nodes:
-            attrs = self.trace.graph.nodes[n]
+            attrs = self.nodes[n]
             values[n] = self.symbols[n] if attrs["kind"] != "gate" else \
                 budget.check(GATES[attrs["gate"]].sym(*(values[i] for i in attrs["inputs"])))
         return values
@@ -207,17 +225,17 @@ class Symbolic:
         return None if self.why_not else self._expanded[0][node]
 
     def _build_grads(self, values: dict[str, sp.Expr], budget: _Budget) -> dict[str, sp.Expr]:
-        g, tape = self.trace.graph, self.trace.tape
+        g, tape = self.nodes, self.trace.tape
         out = self.trace.output
         grads: dict[str, sp.Expr] = {n: sp.Integer(0) for n in tape.nodes}
         grads[out] = sp.Integer(1)
         for n in reversed(tape.nodes):
-            attrs = g.nodes[n]
+            attrs = g[n]
             if attrs["kind"] != "gate" or grads[n] == 0:
                 continue
             sub = {self.symbols[i]: values[i] for i in (*attrs["inputs"], n)}
             for pos, i in enumerate(attrs["inputs"]):
-                if g.nodes[i]["kind"] != "const":
+                if g[i]["kind"] != "const":
                     grads[i] = budget.check(grads[i] + grads[n] * self.local(n, pos).xreplace(sub))
         return grads
 

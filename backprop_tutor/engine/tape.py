@@ -18,6 +18,8 @@ from .gates import GATES, rational
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .graph import Graph
+
 
 
 @dataclass(frozen=True)
@@ -32,27 +34,30 @@ class Tape:
     consts: tuple[tuple[int, Any], ...]                         # (slot, value) of the constants
 
     @classmethod
-    def of(cls, g: "nx.MultiDiGraph") -> "Tape":
+    def of(cls, g: "Graph | nx.MultiDiGraph") -> "Tape":
         """The graph's tape, compiled on first use and kept with it (graphs are not mutated)."""
         if "tape" not in g.graph:
             g.graph["tape"] = cls.compile(g)
         return g.graph["tape"]
 
     @classmethod
-    def compile(cls, g: "nx.MultiDiGraph") -> "Tape":
+    def compile(cls, g: "Graph | nx.MultiDiGraph") -> "Tape":
         """Flatten the graph (its nodes are already in evaluation order)."""
+        items = g.nodes.items() if isinstance(g.nodes, dict) else g.nodes(data=True)
         nodes = tuple(g.nodes)
         slot = {n: i for i, n in enumerate(nodes)}
         ops, gates, kinds, consts = [], [], [], []
-        for n, attrs in g.nodes(data=True):
-            kinds.append(attrs["kind"])
-            if attrs["kind"] == "gate":
-                gate = GATES[attrs["gate"]]
-                ins = [slot[i] for i in attrs["inputs"]]
-                ops.append((gate.forward, gate.local, slot[n], ins[0], ins[1] if len(ins) > 1 else -1))
-                gates.append(gate.name)
-            elif attrs["kind"] == "const":
-                consts.append((slot[n], attrs["value"]))
+        table = {name: (gate.forward, gate.local) for name, gate in GATES.items()}
+        for i, (n, attrs) in enumerate(items):
+            kind = attrs["kind"]
+            kinds.append(kind)
+            if kind == "gate":
+                forward, local = table[attrs["gate"]]
+                ins = attrs["inputs"]
+                ops.append((forward, local, i, slot[ins[0]], slot[ins[1]] if len(ins) > 1 else -1))
+                gates.append(attrs["gate"])
+            elif kind == "const":
+                consts.append((i, attrs["value"]))
         return cls(nodes, slot, tuple(ops), tuple(gates), tuple(kinds), tuple(consts))
 
     def forward(self, seed: Sequence[Any]) -> list[Any]:

@@ -10,21 +10,25 @@ only for its two loops over the tape.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..errors import DomainError, MissingValueError, ValueInputError
-from .graph import build_graph
+from .graph import build
 from .parse import Program
 from .tape import Tape
 from .values import Number, exactly, is_exact, values_from
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from .graph import Graph
 
     from .symbolic import Symbolic
 
@@ -69,26 +73,33 @@ class Trace:
     """
 
     expr: str                          # as the user typed it
-    graph: "nx.MultiDiGraph"           # structure; node attrs as in graph.py
+    structure: "Graph | nx.MultiDiGraph"  # the graph as built: `graph` is its networkx view
     tape: Tape                         # the compiled graph the numbers ran over
     at: Mapping[str, Number]           # input values as given (exact where typed exactly)
     values: Mapping[str, float]        # forward value of every node
     grads: Mapping[str, float]         # ∂output/∂node for every input and gate
 
+    @cached_property
+    def graph(self) -> "nx.MultiDiGraph":
+        """The structure as a networkx MultiDiGraph (node attrs as in graph.py), made on first use:
+        drawings need it, the numbers do not."""
+        s = self.structure
+        return s.networkx() if hasattr(s, "networkx") else s
+
     @property
     def output(self) -> str:
         """The id of the output node (the last assignment, or the whole expression)."""
-        return self.graph.graph["output"]
+        return self.structure.graph["output"]
 
     @property
     def output_name(self) -> str:
         """What the output is called: its assigned name, or f for a bare expression (∂f/∂x)."""
-        return self.graph.graph["output_name"]
+        return self.structure.graph["output_name"]
 
     @property
     def inputs(self) -> tuple[str, ...]:
         """The input variables in order of first use."""
-        return self.graph.graph["inputs"]
+        return self.structure.graph["inputs"]
 
     @property
     def value(self) -> float:
@@ -178,7 +189,7 @@ def _times(a: Number, b: Number) -> Number:
     return a * b if is_exact(a) and is_exact(b) else float(a) * float(b)
 
 
-def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
+def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     """Run the forward and backward pass of `graph` at the input values `at`."""
     given = values_from(at)
     inputs = graph.graph["inputs"]
@@ -224,7 +235,7 @@ def walk(graph: "nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     all_grads = dict(zip(tape.nodes, grads))
     for i, _ in tape.consts:
         del all_grads[tape.nodes[i]]
-    return Trace(expr=graph.graph["expr"], graph=graph, tape=tape, at=given,
+    return Trace(expr=graph.graph["expr"], structure=graph, tape=tape, at=given,
                  values=dict(zip(tape.nodes, v)), grads=all_grads)
 
 
@@ -236,4 +247,19 @@ def trace(expr: str | Program, at: Mapping[str, Any], *, expand: bool = False) -
         >>> t.values["q"], t.value, t.gradient["x"]
         (3.0, -12.0, -4.0)
     """
-    return walk(build_graph(expr, expand=expand), at)
+    with _no_gc():
+        return walk(build(expr, expand=expand), at)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a trace is built: its tens of thousands of new
+    tuples and dicts (none in a cycle) would otherwise trigger full collections over and over,
+    a third of the time of a large trace."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
