@@ -220,6 +220,52 @@ def test_xor() -> None:
     assert ts["train"].number("w21", "grad") == 0 and ts["train"].number("w11", "grad") != 0
 
 
+def _xor_net(p: dict, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    h1 = sig(p["w11"] * X[:, 0] + p["w21"] * X[:, 1] + p["b1"])
+    h2 = sig(p["w12"] * X[:, 0] + p["w22"] * X[:, 1] + p["b2"])
+    return h1, h2, sig(p["v1"] * h1 + p["v2"] * h2 + p["c"])
+
+
+def test_xor_is_the_lectures_threshold_network_then_a_trained_sigmoid_one() -> None:
+    """D10: the lecture's 0.5/-0.5 threshold units (θ = 0.5) compute XOR; a run of gradient
+    descent from the lesson's weights learns XOR, recomputed in numpy (backprop by hand)."""
+    ts, X = traces("xor"), np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    S1, S2 = X @ [0.5, -0.5], X @ [-0.5, 0.5]
+    assert [float(ts[g].number("S1")) for g in ("s00", "s01", "s10", "s11")] == S1.tolist()
+    assert [float(ts[g].number("S2")) for g in ("s00", "s01", "s10", "s11")] == S2.tolist()
+    y1, y2 = (S1 >= 0.5).astype(int), (S2 >= 0.5).astype(int)
+    assert ((y1 + y2) >= 0.5).astype(int).tolist() == [0, 1, 1, 0]
+    text = "\n".join(s.text for s in screens("xor"))
+    for k, x in enumerate(("(0,0)", "(0,1)", "(1,0)", "(1,1)")):
+        row = [x, fmt(S1[k]), y1[k], fmt(S2[k]), y2[k], y1[k] + y2[k], int(y1[k] + y2[k] >= 0.5)]
+        assert "| " + " | ".join(map(str, row)) + " |" in text
+    # the training run: full-batch GD on Σ (y - t)², gradients by hand
+    T = np.array([0, 1, 1, 0], float)
+    p = dict(w11=0.5, w21=-0.5, b1=0.1, w12=-0.3, w22=0.8, b2=-0.2, v1=1.0, v2=-1.0, c=0.2)
+    want = []
+    for it in range(301):
+        h1, h2, y = _xor_net(p, X)
+        if it % 50 == 0:
+            want.append(float(np.sum((y - T) ** 2)))
+        dy = 2 * (y - T) * y * (1 - y)
+        d1, d2 = dy * p["v1"] * h1 * (1 - h1), dy * p["v2"] * h2 * (1 - h2)
+        grads = dict(v1=dy @ h1, v2=dy @ h2, c=dy.sum(), w11=d1 @ X[:, 0], w21=d1 @ X[:, 1], b1=d1.sum(),
+                     w12=d2 @ X[:, 0], w22=d2 @ X[:, 1], b2=d2.sum())
+        if it < 300:
+            p = {k: v - 2 * grads[k] for k, v in p.items()}
+    run = next(r for s in screens("xor") for r in s.runs)
+    assert [loss for _, loss in run.losses] == pytest.approx(want, rel=1e-9)
+    assert run.final == pytest.approx(p, rel=1e-9)
+    assert f"{want[-1]:.2g}" == "0.012" and want[2] > 0.99 and want[-1] < want[0] / 50
+    rounded = {k: round(v, 2) for k, v in p.items()}
+    assert all(f"{k} = {fmt(v)}" in text for k, v in rounded.items())
+    h1, h2, y = _xor_net(rounded, X)
+    assert (y > 0.5).astype(int).tolist() == [0, 1, 1, 0]
+    assert [float(traces("xor")[g].number("y")) for g in ("t00", "t01", "t10", "t11")] == pytest.approx(y.tolist())
+    assert "y ≈ " + ", ".join(f"{v:.2f}" for v in y) in text
+
+
 def test_dense_layer_gradients_assemble_into_matrix_products() -> None:
     t = traces("dense-layer-matrix-form")["main"]
     num = lambda n, kind="value": float(t.number(n, kind))  # noqa: E731
