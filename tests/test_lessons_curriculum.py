@@ -282,6 +282,29 @@ def test_dense_layer_gradients_assemble_into_matrix_products() -> None:
     assert np.allclose(dY, 2 * (Y - np.array([[1, 0]])))
 
 
+def test_dense_layer_batch_of_two_sums_over_rows() -> None:
+    """D11: with a batch of two rows ∂L/∂b is the column sum of ∂L/∂Y and ∂L/∂W = Xᵀ·∂L/∂Y sums rows."""
+    t = traces("dense-layer-matrix-form")["batch"]
+    X = np.array([[1, 2, -1], [0, 1, 3]], float)
+    W = np.array([[0.5, -1], [0.25, 0.5], [1, 2]])
+    b, T = np.array([0.1, -0.2]), np.array([[1, 0], [0, 1]])
+    Y = X @ W + b
+    dY = 2 * (Y - T)
+    num = lambda n, kind="value": float(t.number(n, kind))  # noqa: E731
+    assert np.allclose([[num(f"y{r}{c}") for c in (1, 2)] for r in (1, 2)], Y)
+    assert np.allclose([[num(f"w{i}{j}", "grad") for j in (1, 2)] for i in (1, 2, 3)], X.T @ dY)
+    assert [num("b1", "grad"), num("b2", "grad")] == pytest.approx(dY.sum(axis=0).tolist())
+    assert not np.allclose(dY.sum(axis=0), dY[0])  # the batch-1 formula would be wrong here
+    all_screens = screens("dense-layer-matrix-form")
+    quiz = next(s.quiz for s in all_screens if s.quiz is not None and s.quiz.node == "b1")
+    assert float(quiz.expected) == pytest.approx(dY[0, 0] + dY[1, 0])
+    assert f"∂L/∂y11 = {dY[0, 0]:g} and ∂L/∂y21 = {dY[1, 0]:g}" in quiz.prompt
+    b1_branches = [s.step for s in all_screens if s.kind == "backward" and s.step.wrt == "b1"]
+    assert [st.branches for st in b1_branches] == [2, 2]
+    labels = [m[0] for s in all_screens if s.table and "matrices" in s.table for m in s.table["matrices"]]
+    assert "∂L/∂b = column sums of ∂L/∂Y (1×2)" in labels and "b (1×2)" in labels
+
+
 def test_convolution() -> None:
     t = traces("convolution")["main"]
     assert [[t.number(f"o{i}{j}") for j in (1, 2)] for i in (1, 2)] == [[45, 110], [40, 40]]
@@ -419,3 +442,20 @@ def test_gradient_descent_shows_decimals_not_fractions() -> None:
     assert exact and all("/" not in fmt(n) for n in exact)  # every exact number is a terminating decimal
     first = next(s.update for s in screens("gradient-descent") if s.update)
     assert all("/" not in fmt(x) for row in first.rows.values() for x in row)
+
+
+def test_delta_rule_hidden_layer_recursion() -> None:
+    """Lecture 004's hidden-layer δ = f'(S)·Σ δ_k v_k, recomputed in numpy; backprop's ∂E/∂S = -δ_h."""
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    h = sig(0.5)
+    y1, y2 = sig(h), sig(-h)
+    d1, d2 = (1 - y1) * y1 * (1 - y1), (0 - y2) * y2 * (1 - y2)
+    dh = h * (1 - h) * (d1 * 1 + d2 * -1)
+    t = traces("delta-rule")["hidden"]
+    assert float(t.number("S", "grad")) == pytest.approx(-dh)
+    assert float(t.number("T1", "grad")) == pytest.approx(-d1) and float(t.number("T2", "grad")) == pytest.approx(-d2)
+    text = "\n".join(s.text for s in screens("delta-rule"))
+    assert f"{d1:.5f} · 1 + ({d2:.5f}) · (-1) = {d1 - d2:.4f}" in text
+    assert f"δ_h = {h * (1 - h):.4f} · {d1 - d2:.4f} = {dh:.4f}" in text and f"∂E/∂S = -{dh:.4f}" in text
+    quiz = next(s.quiz for s in screens("delta-rule") if s.quiz and "T1" in s.quiz.trace.expr)
+    assert f"δ1 = {d1:.4f}, δ2 = {d2:.4f}" in quiz.prompt and float(quiz.expected) == pytest.approx(-dh)
