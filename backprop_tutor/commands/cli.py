@@ -69,13 +69,13 @@ def tutor(
 
 
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head`; never 1 ("an answer is wrong")
-EXPRESSION_COMMANDS = {"grad", "explain", "slides"}
+EXPRESSION_COMMANDS = {"grad", "explain", "slides", "export"}
 
 
 def _register() -> None:
-    from . import grad, homework, lessons, slides
+    from . import export, grad, homework, lessons, slides
 
-    for module in (grad, lessons, slides, homework):
+    for module in (grad, lessons, slides, export, homework):
         module.register(app, friendly)
     for info in app.registered_commands:  # `tutor grad '-x^2' --at x=3`: an expression may start with -
         if info.callback and info.callback.__name__ in EXPRESSION_COMMANDS:

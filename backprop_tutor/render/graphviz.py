@@ -155,12 +155,14 @@ def hidden(t: "Trace", keep: set[str]) -> list[tuple[str, int]]:
 
 
 def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
-           final: bool = False, whole: bool = False, notes: list[str] | None = None) -> str:
-    """The DOT source of the slide of step `index` (0-based).
+           final: bool = False, whole: bool = False, notes: list[str] | None = None,
+           current: str | None = None) -> str:
+    """The DOT source of the slide of step `index` (0-based; -1: before the first step, inputs only).
 
     `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
     shows every value and gradient (the answer key); `whole` draws a big graph whole instead
-    of the step's neighbourhood; `notes` replace the caption's equation.
+    of the step's neighbourhood; `notes` replace the caption's equation, and then the step is
+    not highlighted (the caption no longer speaks of it) but the node `current` is, if given.
 
     Examples:
         >>> from backprop_tutor.engine.trace import trace
@@ -175,8 +177,9 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
         raise TutorError(f"the graph has {t.graph.number_of_nodes():,} nodes; a slide draws at most {MAX_WHOLE:,} "
                          f"whole (layout would take minutes): draw a smaller graph")
     widths, caption_w, caption_lines = geometry(t, index, keep)
-    hot = set() if final or blanks is not None else {s.node}
-    hot_wire = None if not hot or s.phase == "forward" else \
+    step_hot = not (final or blanks is not None or notes is not None or index < 0)
+    hot = ({s.node} if step_hot else set()) | ({current} if current is not None else set())
+    hot_wire = None if not step_hot or s.phase == "forward" else \
         f"wire:{s.wrt}>{s.node}:{s.arg}" if s.wrt else f"wire:{s.node}>box"
     lines = ['digraph slide {',
              f'  graph [rankdir=LR, bgcolor="{th.bg}", pad="0.3", nodesep="0.3", ranksep="0.25", '
@@ -233,4 +236,4 @@ def _caption(t: "Trace", index: int, th: Theme, size: tuple[float, int], keep: s
         more = f"; {sum(k for _, k in cut):,} wires to nodes not shown are cut (" + ", ".join(
             f"{name(t, n)}: {k:,}" for n, k in cut[:3]) + (", …)" if len(cut) > 3 else ")") if cut else ""
         eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes():,} nodes: the step's neighbourhood{more})"]
-    return caption(head, eqs + [""] * (count - len(eqs)), max(cells, *(width(x, SIZE + 2) for x in eqs)), th)
+    return caption(head, eqs + [""] * (count - len(eqs)), max([cells, *(width(x, SIZE + 2) for x in eqs)]), th)

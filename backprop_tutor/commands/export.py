@@ -1,0 +1,57 @@
+"""`tutor export`: a lesson (or an expression's walkthrough) as one interactive HTML file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import _options as opt
+
+FORMATS = {".html": "html", ".htm": "html"}
+
+
+def export(
+    lesson: Annotated[str | None, typer.Argument(metavar="LESSON|EXPR", help="A lesson (id such as chain-rule, "
+                                                  "or a .toml file) or an expression with --at.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write: lesson.html (one self-contained "
+                                                         "interactive page).")] = Path("lesson.html"),
+    at: opt.At = None,
+    at_file: opt.AtFile = None,
+    file: opt.File = None,
+    expand: opt.Expand = False,
+    theme: Annotated[str, typer.Option("--theme", help="light or dark (HTML).")] = "light",
+    engine: Annotated[str, typer.Option("--engine", help="auto (dot if installed, else graphviz-pure), "
+                                                         "dot or graphviz-pure.")] = "auto",
+) -> None:
+    """Export a lesson for the browser: one HTML file with its drawings, stepping (buttons, ←/→,
+    swipe) and quizzes answered in the page; no network or server needed (LMS upload, e-mail).
+
+    Example: tutor export chain-rule --out chain-rule.html
+    """
+    from ..errors import TutorError
+    from ..render import engine as gv
+    from ..render.labels import THEMES
+    from ..tutor.export import html, lesson_of
+
+    kind = FORMATS.get(out.suffix.lower())
+    if kind is None:
+        raise TutorError(f"cannot tell the format of {str(out)!r} from its name; use --out lesson.html")
+    if theme not in THEMES:
+        raise TutorError(f"unknown theme {theme!r}; choose light or dark")
+    if lesson is None and file is None:
+        raise TutorError("name a lesson (see `tutor lessons`) or give an expression; e.g. tutor export chain-rule "
+                         "--out chain-rule.html")
+    gv.find(engine)  # fail before any work when no engine is installed
+    text = opt.program_text(None, file) if file is not None else None
+    chosen = lesson_of(lesson, opt.values(at, at_file), expand, text)
+    page = html(chosen, theme, engine)
+    out.write_text(page, encoding="utf-8")
+    typer.echo(f"wrote {out} ({len(page.encode()) // 1024:,} kB): open it in a browser")
+
+
+def register(app: typer.Typer, friendly: Callable) -> None:
+    """Add `export` to the app."""
+    app.command()(friendly(export))

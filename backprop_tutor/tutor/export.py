@@ -1,0 +1,181 @@
+"""A lesson exported for where students already are: one interactive HTML file (`html`) and a
+Jupyter notebook on the Python API (`notebook`).
+
+The screens are the walkthrough's (`screens.build`), the quizzes its own (`quiz.Quiz`): every
+number the page shows or judges an answer by is computed here, in Python, from the Trace; the
+page only compares numbers. Drawings are the slides' DOT (`render.graphviz.to_dot`), laid out in
+one batch by the engine the slides use (system `dot` if present, else graphviz-pure).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import LessonError, MissingValueError
+from ..fmt import fmt
+from ..render import engine as layout
+from ..render.graphviz import to_dot
+from ..render.lesson_html import Page, Quiz as PageQuiz, Table, lesson_html
+from .lesson import Lesson
+from .screens import Screen, build
+
+if TYPE_CHECKING:
+    from .quiz import Quiz
+
+END_ROWS = 40   # inputs in the end screen's table, as in the terminal
+
+
+def asked(q: "Quiz") -> str:
+    """What a quiz asks, in symbols: f, ∂f/∂q or ∂q/∂x."""
+    if q.asked:
+        return q.asked
+    t = q.trace
+    if q.ask == "value":
+        return q.node
+    if q.ask == "local":
+        return f"∂{q.node}/∂{t.graph.nodes[q.node]['inputs'][q.arg or 0]}"
+    return f"∂{t.output_name}/∂{q.node}"
+
+
+def _drawings(s: Screen, theme: str) -> tuple[str | None, str | None]:
+    """The DOT of a screen's drawing, and of its quiz's drawing once answered (None: no drawing)."""
+    t = s.trace
+    if t is None or s.kind in ("compare", "update", "matrix"):
+        return None, None
+    if s.kind == "end":
+        return to_dot(t, len(t.steps) - 1, theme, final=True, notes=[]), None
+    if s.quiz is not None:
+        q = s.quiz
+        after = to_dot(t, max(s.known, q.index), theme, notes=[f"{asked(q)} = {fmt(q.expected)}"], current=q.node)
+        return to_dot(t, s.known - 1, theme, notes=[f"Quiz: {asked(q)} = ?"], current=q.node), after
+    if s.step is not None and s.known >= 1:
+        return to_dot(t, s.known - 1, theme), None
+    return to_dot(t, s.known - 1, theme, notes=[]), None
+
+
+def _quiz(q: "Quiz") -> PageQuiz:
+    return PageQuiz(prompt=q.prompt, asked=asked(q), expected=float(q.expected), shown=fmt(q.expected),
+                    tolerance=q.tolerance * q.scale(), hints=q.hints(),
+                    names={n: float(v) for n, v in q.names().items()}, formula=q.formula or "")
+
+
+def _notes(s: Screen) -> list[str]:
+    """The step's equation and what its gate does, as the terminal tutor words them."""
+    if s.step is None or s.trace is None:
+        return []
+    from ..render.terminal import equation
+
+    return [line.strip() for line in equation(s.trace, s.step, s.trace.steps).plain.splitlines() if line.strip()]
+
+
+def _tables(s: Screen) -> list[Table]:
+    """The screen's tables (updates, runs, curves, side by side, matrices, the end's gradients)."""
+    out = []
+    if s.update is not None:
+        u = s.update
+        out.append(Table(f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {fmt(u.lr)})",
+                         ["parameter", "before", "gradient", "after"],
+                         [[p, fmt(old), fmt(grad), fmt(new)] for p, (old, grad, new) in u.rows.items()],
+                         ["", "", "g", ""]))
+        g = u.after.graph
+        named = [n for n in u.after.tape.nodes if g.nodes[n]["kind"] == "gate" and g.nodes[n]["name"]]
+        out.append(Table("A new forward pass at the new values", ["node", "before", "after"],
+                         [[n, fmt(u.before.number(n)), fmt(u.after.number(n))] for n in named], ["", "", "v"]))
+    if s.runs:
+        out.append(Table("loss after each number of updates", ["update", *(r.optimizer for r in s.runs)],
+                         [[str(it), *(f"{r.losses[k][1]:.3g}" for r in s.runs)]
+                          for k, (it, _) in enumerate(s.runs[0].losses)]))
+        out.append(Table("final parameters", ["optimizer", "parameters"],
+                         [[r.optimizer, ", ".join(f"{p} = {v:.4f}" for p, v in r.final.items())] for r in s.runs]))
+    for curve in s.curves:
+        out.append(Table(curve.function, ["x", "value", "slope d/dx"],
+                         [[fmt(x), "—" if v is None else fmt(v), "—" if d is None else fmt(d)]
+                          for x, v, d in zip(curve.points, curve.values, curve.slopes)], ["", "v", "g"]))
+    if s.table and "graphs" in s.table:
+        tab, header, kinds = s.table, ["node"], [""]
+        for gname, t in zip(tab["graphs"], tab["traces"]):
+            if tab["show"] in ("value", "both"):
+                header.append(f"{gname}: value")
+                kinds.append("v")
+            if tab["show"] in ("grad", "both"):
+                header.append(f"{gname}: ∂{t.output_name}/∂node")
+                kinds.append("g")
+        rows = []
+        for row in tab["rows"]:
+            cells = [row]
+            for t in tab["traces"]:
+                cells += [fmt(t.number(row))] if tab["show"] in ("value", "both") else []
+                cells += [fmt(t.number(row, "grad"))] if tab["show"] in ("grad", "both") else []
+            rows.append(cells)
+        out.append(Table("side by side", header, rows, kinds))
+    if s.table and "matrices" in s.table and s.trace is not None:
+        for label, cells, show in s.table["matrices"]:
+            kind = "grad" if show == "grad" else "value"
+            out.append(Table(label, [], [[fmt(s.trace.number(c, kind)) for c in row] for row in cells],
+                             ["g" if kind == "grad" else "v"] * len(cells[0])))
+    if s.kind == "end" and s.trace is not None:
+        t = s.trace
+        rows = [[x, fmt(t.number(x)), fmt(t.number(x, "grad"))] for x in t.inputs[:END_ROWS]]
+        if len(t.inputs) > END_ROWS:
+            rows.append([f"… and {len(t.inputs) - END_ROWS:,} more inputs (`tutor grad` lists them all)", "", ""])
+        out.append(Table(f"{t.output_name} = {fmt(t.number(t.output))}", ["input", "value", f"∂{t.output_name}/∂input"],
+                         rows, ["", "v", "g"]))
+    return out
+
+
+def pages(screens: list[Screen], theme: str = "light", engine: str = "auto") -> list[Page]:
+    """The screens as pages of the HTML lesson, every drawing laid out in one batch."""
+    dots = [_drawings(s, theme) for s in screens]
+    unique = list(dict.fromkeys(d for pair in dots for d in pair if d is not None))
+    svgs = dict(zip(unique, (r["svg"] for r in layout.render(unique, ["svg"], engine)))) if unique else {}
+    out = []
+    for s, (before, after) in zip(screens, dots):
+        out.append(Page(kind=s.kind, title=s.title, text=s.text, svg=svgs.get(before, b""), svg_after=svgs.get(after, b""),
+                        notes=_notes(s), tables=_tables(s), quiz=_quiz(s.quiz) if s.quiz is not None else None))
+    return out
+
+
+def html(lesson: Lesson, theme: str = "light", engine: str = "auto") -> str:
+    """The lesson as one self-contained interactive HTML page (see render/lesson_html.py).
+
+    Examples:
+        >>> from backprop_tutor.tutor.screens import explain
+        >>> page = html(explain("(x+y)*z", {"x": -2, "y": 5, "z": -4}))
+        >>> page.startswith("<!doctype html>"), page.count('<section class="screen'), "http" in page
+        (True, 11, False)
+    """
+    if lesson.path == "<explain>":  # a walkthrough of an expression: its title is the program
+        title, subtitle = "Backprop", "; ".join(line.strip() for line in lesson.title.strip().splitlines())
+    else:
+        title, subtitle = lesson.title, ""
+    return lesson_html(pages(build(lesson), theme, engine), title, subtitle, theme)
+
+
+def lesson_of(ref: str | None, at: dict[str, Any], expand: bool = False, text: str | None = None) -> Lesson:
+    """A lesson (a built-in id or a .toml file), else the walkthrough of the expression `ref`/`text`."""
+    from .lesson import builtin, find, lesson_id
+    from .screens import explain
+
+    if text is None and ref is not None and (ref.endswith(".toml") or ref in {lesson_id(p) for p in builtin()}):
+        return find(ref)
+    from ..engine.graph import build_graph
+    from ..engine.trace import walk
+    from ..render.slides import check_size
+
+    program = text if text is not None else ref or ""
+    graph = build_graph(program, expand=expand)
+    check_size(graph.number_of_nodes())  # every screen is a drawing: as large as slides draw, no larger
+    try:
+        walk(graph, at)  # engine errors (a missing value, a typo) as the engine words them
+    except MissingValueError:
+        import difflib
+
+        close = difflib.get_close_matches(program.strip(), [lesson_id(p) for p in builtin()], n=1)
+        if close and not at:  # `chian-rule` is a typo, not the expression chian - rule
+            raise LessonError(f"no lesson {program.strip()!r}; did you mean {close[0]!r}? "
+                              "(see `tutor lessons`)") from None
+        raise
+    return explain(program, at, expand)
+
+
+__all__ = ["html", "pages", "lesson_of", "asked"]
