@@ -141,8 +141,8 @@ def html(lesson: Lesson, theme: str = "light", engine: str = "auto") -> str:
     Examples:
         >>> from backprop_tutor.tutor.screens import explain
         >>> page = html(explain("(x+y)*z", {"x": -2, "y": 5, "z": -4}))
-        >>> page.startswith("<!doctype html>"), page.count('<section class="screen'), "http" in page
-        (True, 11, False)
+        >>> page.startswith("<!doctype html>"), page.count('<section class="screen'), "<script src" in page
+        (True, 9, False)
     """
     if lesson.path == "<explain>":  # a walkthrough of an expression: its title is the program
         title, subtitle = "Backprop", "; ".join(line.strip() for line in lesson.title.strip().splitlines())
