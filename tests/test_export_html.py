@@ -202,17 +202,37 @@ def test_formula_quiz_accepts_the_formula_and_reveals_after_three_tries(page) ->
     assert visible(page, ".final-score").inner_text() == "Score: 1 of 2 answered so far (3 quizzes in this lesson)."
 
 
-def test_page_judges_answers_as_the_terminal_tutor_does(page) -> None:  # noqa: ANN001
-    """Number and formula answers to ∂f/∂x (no formula given, tolerance 0.01): the page's verdict is
-    Quiz.check's. Each answer is typed into a fresh page, so no try limit interferes."""
-    quiz = next(s.quiz for s in build(find("chain-rule")) if s.quiz is not None and s.quiz.node == "x")
-    url = page.url.split("#")[0]
-    for typed in ("-4", "-4.03", "-4.05", "-3.95", "z", "q + z - 3", "2*-2", "(x+y)z/-3", "-8/2", "2^2*-1",
-                  "-(4)", "x - y + 3", "exp(0)*-4"):
-        page.goto(url + "#1")
+JUDGED = [
+    # ∂f/∂x of f = (x+y)z (no formula given, tolerance 0.01): numbers, formulas in the graph's names
+    ("chain-rule", "x", ["-4", "-4.03", "-4.05", "-3.95", "z", "q + z - 3", "2*-2", "(x+y)z/-3", "-8/2", "2^2*-1",
+                         "-(4)", "x - y + 3", "exp(0)*-4"]),
+    # ∂f/∂x0 = 0.393… of the sigmoid neuron: computations typed from the rounded numbers on screen
+    ("sigmoid-neuron", "x0", ["0.39", "0.38", "0.2*2", "0.20*1.9", "0.2*1.9", "0.196*2", "w0*0.197", "-0.393",
+                              "0.40", "0.4", "0.20*2.00", "0.21*1.9"]),
+]
+
+
+@pytest.mark.parametrize(("lesson", "node", "answers"), JUDGED, ids=[j[0] for j in JUDGED])
+def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path, lesson: str, node: str,
+                                                        answers: list[str]) -> None:  # noqa: ANN001
+    """The page's verdict is Quiz.check's for the same answer. Each answer is typed into a freshly
+    loaded page, so no try limit interferes."""
+    screens = build(find(lesson))
+    quiz = next(s.quiz for s in screens if s.quiz is not None and s.quiz.node == node)
+    k = [s.quiz for s in screens if s.quiz is not None].index(quiz) + 1
+    out = tmp_path / f"{lesson}.html"
+    out.write_text(html(lesson_of(lesson, {})), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    verdicts = []
+    for typed in answers:
+        page.goto(out.as_uri())
         page.reload()
-        goto_quiz(page, 3)
+        goto_quiz(page, k)
         said = answer(page, typed)
         quiz.tries, quiz.solved = 0, None
         ok, _ = quiz.check(typed)
-        assert said.startswith("Correct") == ok, (typed, said)
+        verdicts.append((typed, said.startswith("Correct"), ok))
+    context.close()
+    assert [v[1] for v in verdicts] == [v[2] for v in verdicts], verdicts
+    assert {v[2] for v in verdicts} == {True, False}  # the answers exercise both verdicts

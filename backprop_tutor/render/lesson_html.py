@@ -182,14 +182,15 @@ _SCRIPT = r"""
   const FUNCS = {exp: Math.exp, log: Math.log, ln: Math.log, sqrt: Math.sqrt, abs: Math.abs, tanh: Math.tanh,
                  sin: Math.sin, cos: Math.cos, sigmoid: (x) => 1 / (1 + Math.exp(-x)), relu: (x) => Math.max(0, x),
                  max: Math.max, min: Math.min};
-  function read(text, names) {
+  function read(text, names, override) {
     const src = text.replace(/[−–]/g, "-").replace(/[·×]/g, "*").replace(/\*\*/g, "^");
-    const tokens = [];
+    const tokens = [], literals = [];
+    let usesNames = false;
     const re = /\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\S))/y;
     let m;
     re.lastIndex = 0;
     while (re.lastIndex < src.length && (m = re.exec(src))) {
-      if (m[1] !== undefined) tokens.push({n: parseFloat(m[1])});
+      if (m[1] !== undefined) tokens.push({n: parseFloat(m[1]), text: m[1], k: literals.push(m[1]) - 1});
       else if (m[2] !== undefined) tokens.push({id: m[2]});
       else if ("+-*/^(),".includes(m[3])) tokens.push({op: m[3]});
       else throw new Error("unexpected " + JSON.stringify(m[3]));
@@ -228,7 +229,7 @@ _SCRIPT = r"""
     function primary() {
       const t = tokens[i++];
       if (!t) throw new Error("the answer ends too early");
-      if (t.n !== undefined) return t.n;
+      if (t.n !== undefined) return override ? override[t.k] : t.n;
       if (t.op === "(") { const v = sum(); expect(")"); return v; }
       if (t.id !== undefined) {
         if (isOp("(") && Object.prototype.hasOwnProperty.call(FUNCS, t.id)) {
@@ -238,7 +239,7 @@ _SCRIPT = r"""
           expect(")");
           return FUNCS[t.id].apply(null, args);
         }
-        if (Object.prototype.hasOwnProperty.call(names, t.id)) return names[t.id];
+        if (Object.prototype.hasOwnProperty.call(names, t.id)) { usesNames = true; return names[t.id]; }
         if (t.id === "pi") return Math.PI;
         if (t.id === "e") return Math.E;
         throw new Error("unknown name " + JSON.stringify(t.id) +
@@ -249,7 +250,28 @@ _SCRIPT = r"""
     if (!tokens.length) throw new Error("the answer is empty");
     const v = sum();
     if (i < tokens.length) throw new Error("unexpected " + JSON.stringify(tokens[i].op || tokens[i].id || tokens[i].n));
-    return v;
+    return {value: v, literals: literals, usesNames: usesNames};
+  }
+  // Numbers read off the screen are rounded: a computation typed from them is right when the true
+  // value is within reach of their rounding (half a unit of each literal's last digit, for literals
+  // of two or more significant digits), as the terminal tutor judges it.
+  function halfUnit(lit) {
+    const parts = lit.toLowerCase().split("e"), mantissa = parts[0], exponent = parseInt(parts[1] || "0", 10);
+    const digits = mantissa.replace(".", "").replace(/^0+/, "");
+    if (!mantissa.includes(".") || digits.length < 2) return 0;
+    return 0.5 * Math.pow(10, -mantissa.split(".")[1].length + exponent);
+  }
+  function withinRounding(text, names, literals, expected, slack) {
+    const spread = literals.map(halfUnit);
+    if (!spread.some((h) => h > 0) || literals.length > 6) return false;
+    let lo = Infinity, hi = -Infinity;
+    for (let mask = 0; mask < (1 << literals.length); mask++) {
+      const corner = literals.map((lit, k) => parseFloat(lit) + ((mask >> k) & 1 ? 1 : -1) * spread[k]);
+      const v = read(text, names, corner).value;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return lo - slack <= expected && expected <= hi + slack;
   }
   function fmt(x) {
     if (Number.isInteger(x)) return String(x);
@@ -274,10 +296,11 @@ _SCRIPT = r"""
     const quiz = quizzes[q], st = state[q];
     if (st.done) return;
     const typed = text.trim();
-    let got;
+    let got, read_;
     try {
       if (typed.length > 500) throw new Error("the answer is longer than 500 characters");
-      got = read(typed, quiz.names);
+      read_ = read(typed, quiz.names);
+      got = read_.value;
       if (!isFinite(got)) throw new Error("it is not a finite number here");
     } catch (err) {   // an unreadable answer does not use up a try
       say(box, "I cannot use " + JSON.stringify(typed) + ": " + err.message +
@@ -286,7 +309,9 @@ _SCRIPT = r"""
     }
     const shown = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(typed) ? typed : typed + " = " + fmt(got);
     const truth = quiz.asked + " = " + (quiz.formula ? quiz.formula + " = " : "") + quiz.shown;
-    if (Math.abs(got - quiz.expected) <= quiz.tolerance * (1 + 1e-12)) {
+    let close = Math.abs(got - quiz.expected) <= quiz.tolerance * (1 + 1e-12);
+    if (!close && !read_.usesNames) close = withinRounding(typed, quiz.names, read_.literals, quiz.expected, quiz.tolerance);
+    if (close) {
       say(box, "Correct: " + truth + ".", "right");
       finish(box, q, "right");
       return;
