@@ -30,7 +30,7 @@ def screens(name: str) -> list:
 
 
 def test_the_fifteen_lessons_ship_in_order() -> None:
-    assert [lesson_id(p) for p in builtin()] == ALL
+    assert [i for i in (lesson_id(p) for p in builtin()) if i in ALL] == ALL  # lessons added later: test_new_lessons
     assert [find(i).id for i in ALL] == ALL
 
 

@@ -287,9 +287,24 @@ def builtin_dir() -> Path:
     return Path(__file__).parents[2] / "lessons"
 
 
+CURRICULUM = "curriculum.txt"    # the order of the shipped lessons: one id a line, `#` comments
+
+
+def curriculum(folder: Path) -> list[str]:
+    """The lesson ids of `folder`'s curriculum.txt, in order (none if it has no such file)."""
+    try:
+        text = (folder / CURRICULUM).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [line.split("#")[0].strip() for line in text.splitlines() if line.split("#")[0].strip()]
+
+
 def builtin() -> list[Path]:
-    """The shipped lesson files, in curriculum order (their file names start with a number)."""
-    return sorted(builtin_dir().glob("*.toml"))
+    """The shipped lesson files, in curriculum order: the ids curriculum.txt lists, in its order,
+    then any file it does not list, by file name (so a new lesson shows up before it is placed)."""
+    folder = builtin_dir()
+    rank = {name: k for k, name in enumerate(curriculum(folder))}
+    return sorted(folder.glob("*.toml"), key=lambda p: (rank.get(lesson_id(p), len(rank)), p.name))
 
 
 def lesson_id(path: Path) -> str:
