@@ -54,6 +54,7 @@ def test_the_slides_local_derivative_table():
     ("max", (2.0, 2.0), (1, 0)),            # a tie routes the gradient to the first argument
     ("min", (2.0, 2.0), (1, 0)),
     ("leaky_relu", (0.0, 0.1), (0.1, 0.0)),
+    ("step", (0.0,), (0,)),                 # the threshold unit: flat everywhere, 0 at its jump too
 ])
 def test_kink_conventions(gate, args, expected):
     g = GATES[gate]
@@ -62,7 +63,7 @@ def test_kink_conventions(gate, args, expected):
 
 
 def test_sympy_forms_use_the_same_kink_conventions():
-    for name, args in [("relu", (0,)), ("abs", (0,)), ("max", (2, 2)), ("min", (2, 2)), ("leaky_relu", (0, sp.Rational(1, 10)))]:
+    for name, args in [("relu", (0,)), ("step", (0,)), ("abs", (0,)), ("max", (2, 2)), ("min", (2, 2)), ("leaky_relu", (0, sp.Rational(1, 10)))]:
         g = GATES[name]
         numeric = g.local(*args, g.forward(*args))
         symbolic = [sp.sympify(d) for d in g.dsym(*map(sp.sympify, args), g.sym(*map(sp.sympify, args)))]
@@ -91,7 +92,7 @@ _LARGE = [15.0, 20.0, 30.0, 37.0, 40.0, 100.0, 700.0, 710.0, 1e5, 1e300]
 UNARY = [0.0] + [s * v for v in _SMALL + _LARGE for s in (1, -1)]
 BINARY_A = [0.0] + [s * v for v in (1e-300, 1e-8, 0.3, 1.0, 2.5, 40.0, 1e8, 1e300) for s in (1, -1)]
 BINARY_B = [-3.0, -1.0, -0.5, 0.1, 0.5, 2.0, 3.0, 10.0]
-KINKED = {"relu", "abs", "max", "min", "leaky_relu", "elu"}
+KINKED = {"relu", "abs", "max", "min", "leaky_relu", "elu", "step"}
 DOMAIN = {"log": lambda a: a > 0, "sqrt": lambda a: a > 0, "pow": lambda a, b: a > 0,
           "div": lambda a, b: b != 0}
 TINY = 1e-300  # below this a true value is not representable to full relative precision (subnormals)
@@ -172,3 +173,10 @@ def test_the_issues_saturated_derivatives(gate, x, truth):
 def test_elu_near_zero_keeps_its_digits():
     assert GATES["elu"].forward(-1e-12, 1) == pytest.approx(-9.999999999995e-13, rel=1e-15)
     assert GATES["elu"].forward(-1e-10, 1) == pytest.approx(-9.9999999995e-11, rel=1e-15)
+
+
+def test_step_is_the_mcculloch_pitts_threshold():
+    """Lecture 004: sigma(x) = 1 if x > 0 and 0 otherwise; its local gradient is 0 on both sides."""
+    g = GATES["step"]
+    assert [g.forward(x) for x in (-2.0, -1e-9, 0.0, 1e-9, 3.0)] == [0, 0, 0, 1, 1]
+    assert all(g.local(x, g.forward(x)) == (0,) for x in (-2.0, 0.0, 3.0))

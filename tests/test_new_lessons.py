@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 from backprop_tutor.tutor.lesson import builtin, builtin_dir, curriculum, find, lesson_id
 from backprop_tutor.tutor.screens import build, trace_graph
 
-NEW = ["network-size"]
+NEW = ["network-size", "perceptron"]
 
 CURRICULUM = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "network-size",
               "vanishing-gradients", "learning-loop", "losses", "gradient-descent", "xor",
               "dense-layer-matrix-form", "convolution", "backprop-through-time", "delta-rule", "dropout",
               "max-pooling", "residual"]
+CURRICULUM.insert(CURRICULUM.index("xor"), "perceptron")
 
 
 def screens(name: str) -> list:
@@ -32,16 +33,11 @@ def traces(name: str) -> dict:
     return {g: trace_graph(lesson, spec) for g, spec in lesson.graphs.items()}
 
 
-def quiz(name: str, node: str, ask: str = "grad", graph: str | None = None):  # noqa: ANN201
-    """The lesson's quiz on `node` (the first one, or the one on `graph`)."""
-    lesson_traces = traces(name) if graph else {}
-    for s in screens(name):
-        q = s.quiz
-        if q and q.node == node and q.ask == ask:
-            if graph is None or q.trace.graph.graph.get("program", None) is None or \
-                    q.trace.expr == lesson_traces[graph].expr and dict(q.trace.at) == dict(lesson_traces[graph].at):
-                return q
-    raise AssertionError(f"no {ask} quiz on {node} in {name}")
+def quiz(name: str, node: str, ask: str = "grad", nth: int = 0):  # noqa: ANN201
+    """The lesson's nth quiz on `node` (asking its value, gradient or local derivative)."""
+    found = [s.quiz for s in screens(name) if s.quiz and s.quiz.node == node and s.quiz.ask == ask]
+    assert len(found) > nth, f"no {ask} quiz #{nth} on {node} in {name}"
+    return found[nth]
 
 
 # ---------------------------------------------------------------- the curriculum
@@ -142,8 +138,7 @@ def test_network_size_counts_the_lectures_13() -> None:
     assert quiz("network-size", "n_hid").expected == count_parameters(2, 4, 1) - count_parameters(2, 3, 1) == 4
     wide = traces("network-size")["wide"]
     assert wide.number("P") == count_parameters(2, 100, 1) == 401
-    collapsed = [s.quiz for s in screens("network-size") if s.quiz and s.quiz.node == "P"][-1]
-    assert collapsed.expected == count_parameters(2, 1) == 3
+    assert quiz("network-size", "P", "value", nth=1).expected == count_parameters(2, 1) == 3
 
 
 def test_network_size_stacked_linear_layers_are_one_line() -> None:
@@ -158,3 +153,32 @@ def test_network_size_stacked_linear_layers_are_one_line() -> None:
         assert linear.values[k] == curves["6*x - 1"].values[k] == stacked.subs(x, p)
         assert relu.values[k] == 3 * max(0, 2 * p + 1) - 4
     assert set(linear.slopes) == {6} and set(relu.slopes) == {0, 6}
+
+
+# ---------------------------------------------------------------- perceptron (lecture 004)
+
+
+def test_perceptron_rules_and_the_missing_gradient() -> None:
+    x, y, w, eta = np.array([1.0, 1.0, -1.0]), 1, np.array([0.5, -0.5, 0.5]), 0.5  # (w1, w2, w0), input -1
+    fire = lambda w: int(w @ x > 0)  # noqa: E731 - McCulloch-Pitts: 1 if the sum exceeds 0
+    assert fire(w) == 0 and quiz("perceptron", "a", "value").expected == fire(w)
+    rosenblatt = w - eta * (fire(w) - y) * x
+    hebb = w + eta * x * (2 * y - 1) if (w @ x) * (2 * y - 1) < 0 else w
+    assert (rosenblatt == hebb).all() and list(rosenblatt) == [1, 0, 0] and fire(rosenblatt) == 1
+    after = traces("perceptron")["after"]
+    assert [after.number(p) for p in ("w1", "w2", "w0")] == list(rosenblatt)
+    assert after.number("a") == 1 and after.number("L") == 0
+    main = traces("perceptron")["main"]
+    assert all(main.number(p, "grad") == 0 for p in ("w1", "w2", "w0"))
+    update = next(s.update for s in screens("perceptron") if s.update)
+    assert all(old == new for old, _, new in update.rows.values())
+    # the sigmoid unit: SymPy's derivative of the whole loss
+    w1, w2, w0, S = sp.symbols("w1 w2 w0 S")
+    loss = (1 / (1 + sp.exp(-(w1 * 1 + w2 * 1 - w0))) - 1) ** 2
+    at = {w1: sp.Rational(1, 2), w2: -sp.Rational(1, 2), w0: sp.Rational(1, 2)}
+    want = float(sp.diff(loss, w1).subs(at))
+    assert quiz("perceptron", "w1").expected == 0
+    assert quiz("perceptron", "w1", nth=1).expected == pytest.approx(want, rel=1e-12)
+    assert round(want, 2) == -0.29
+    sigma = float(1 / (1 + sp.exp(sp.Rational(1, 2))))
+    assert f"{sigma:.4f}" == "0.3775"  # the prompt's a = σ(-0.5) = 0.3775

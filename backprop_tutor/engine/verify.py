@@ -50,7 +50,7 @@ def central_difference(f: Callable[[Sequence[float]], float], x: Sequence[float]
     return (f(up) - f(down)) / (2 * h)
 
 
-KINKED = {"relu", "abs", "max", "min", "leaky_relu", "elu"}
+KINKED = {"relu", "abs", "max", "min", "leaky_relu", "elu", "step"}
 
 
 def verify(trace: "Trace") -> list[Agreement]:

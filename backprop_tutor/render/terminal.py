@@ -53,6 +53,7 @@ PATTERNS = {
     "tanh": "tanh: the local gradient 1 - tanh² comes from the gate's own output",
     "sigmoid": "σ: the local gradient (1 - σ)σ comes from the gate's own output, and is at most 1/4",
     "relu": "ReLU passes the gradient where its input is positive and blocks it elsewhere",
+    "step": "a step (threshold) gate is flat on both sides of its jump: its local gradient is 0, nothing passes",
     "leaky_relu": "leaky ReLU: slope 1 for a positive input, the small slope a otherwise (and x flows into a)",
     "elu": "ELU: slope 1 for a positive input, a·e^x otherwise",
     "softplus": "softplus: the local gradient is σ(x)",
