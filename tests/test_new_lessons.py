@@ -15,13 +15,15 @@ from typer.testing import CliRunner
 from backprop_tutor.tutor.lesson import builtin, builtin_dir, curriculum, find, lesson_id
 from backprop_tutor.tutor.screens import build, trace_graph
 
-NEW = ["network-size", "perceptron"]
+NEW = ["network-size", "perceptron", "softmax-cross-entropy", "reverse-mode"]
 
 CURRICULUM = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "network-size",
               "vanishing-gradients", "learning-loop", "losses", "gradient-descent", "xor",
               "dense-layer-matrix-form", "convolution", "backprop-through-time", "delta-rule", "dropout",
               "max-pooling", "residual"]
 CURRICULUM.insert(CURRICULUM.index("xor"), "perceptron")
+CURRICULUM.insert(CURRICULUM.index("gradient-descent"), "softmax-cross-entropy")
+CURRICULUM.insert(CURRICULUM.index("losses"), "reverse-mode")
 
 
 def screens(name: str) -> list:
@@ -182,3 +184,61 @@ def test_perceptron_rules_and_the_missing_gradient() -> None:
     assert round(want, 2) == -0.29
     sigma = float(1 / (1 + sp.exp(sp.Rational(1, 2))))
     assert f"{sigma:.4f}" == "0.3775"  # the prompt's a = σ(-0.5) = 0.3775
+
+
+# ---------------------------------------------------------------- softmax-cross-entropy
+
+
+def test_softmax_cross_entropy_gives_p_minus_y() -> None:
+    s = np.array([2.0, 1.0, 0.1])
+    p = np.exp(s) / np.exp(s).sum()
+    ts = traces("softmax-cross-entropy")
+    for graph, y in (("main", np.array([0, 1, 0])), ("first", np.array([1, 0, 0]))):
+        t = ts[graph]
+        assert [float(t.number(f"p{k}")) for k in (1, 2, 3)] == pytest.approx(list(p), rel=1e-12)
+        assert float(t.value) == pytest.approx(-np.log(p @ y), rel=1e-12)
+        assert [float(t.number(f"s{k}", "grad")) for k in (1, 2, 3)] == pytest.approx(list(p - y), rel=1e-12)
+    Z = np.exp(s).sum()
+    assert float(quiz("softmax-cross-entropy", "p2", "value").expected) == pytest.approx(p[1])
+    assert float(quiz("softmax-cross-entropy", "p2").expected) == pytest.approx(-1 / p[1])
+    assert float(quiz("softmax-cross-entropy", "Z").expected) == pytest.approx(1 / Z)
+    assert float(quiz("softmax-cross-entropy", "s2").expected) == pytest.approx(p[1] - 1)
+    assert float(quiz("softmax-cross-entropy", "s1").expected) == pytest.approx(p[0] - 1)
+    # the numbers the text prints
+    assert (f"{p[0]:.2f}", f"{p[1] - 1:.2f}", f"{p[2]:.3f}", f"{p[0] - 1:.2f}") == ("0.66", "-0.76", "0.099", "-0.34")
+    assert (f"{-np.log(0.242):.2f}", f"{1 / Z:.4f}", f"{Z:.2f}") == ("1.42", "0.0892", "11.21")
+
+
+# ---------------------------------------------------------------- reverse-mode (lectures 001, 003)
+
+# the lesson's graph, written out here: each gate and the nodes it reads
+REVERSE_GRAPH = {"a1": ["w1", "x1"], "a2": ["w2", "x2"], "s": ["a1", "a2"], "z": ["s", "b1"], "h": ["z"],
+                 "a3": ["w3", "h"], "yhat": ["a3", "b2"], "r": ["yhat", "y"], "L": ["r"]}
+
+
+def depth(node: str, target: str = "L") -> int:
+    """Edges from `node` up to the loss (each parameter here has one path)."""
+    users = [g for g, ins in REVERSE_GRAPH.items() if node in ins]
+    return 0 if node == target else 1 + depth(users[0], target)
+
+
+def test_reverse_mode_counts_and_the_shared_gradient() -> None:
+    params = ["w1", "w2", "b1", "w3", "b2"]
+    chains = [depth(p) for p in params]
+    assert chains == [8, 8, 6, 4, 3] and sum(chains) == 29
+    edges = sum(len(ins) for ins in REVERSE_GRAPH.values())
+    assert edges == 16 and edges * len(params) == 80
+    t = traces("reverse-mode")["main"]
+    assert {(i, g) for g in REVERSE_GRAPH for i in t.graph.nodes[g]["inputs"] if i in t.graph and
+            t.graph.nodes[i]["kind"] != "const"} <= {(i, g) for g, ins in REVERSE_GRAPH.items() for i in ins}
+    # SymPy: the lecture's gradients, and the shared factor ∂L/∂z
+    x1, x2, w1, w2, b1, w3, b2, y, z = sp.symbols("x1 x2 w1 w2 b1 w3 b2 y z")
+    at = {x1: 2, x2: -1, w1: sp.Rational(3, 2), w2: 2, b1: 3, w3: sp.Rational(5, 2), b2: -2, y: 6}
+    pre = w1 * x1 + w2 * x2 + b1
+    loss = (w3 * sp.Max(0, pre) + b2 - y) ** 2
+    grads = {p: sp.diff(loss, sp.Symbol(p)).subs(at) for p in params}
+    assert grads == {"w1": 20, "w2": -10, "b1": 10, "w3": 16, "b2": 4}
+    assert {p: t.number(p, "grad") for p in params} == grads
+    shared = sp.diff((w3 * sp.Max(0, z) + b2 - y) ** 2, z).subs(at).subs(z, pre.subs(at))
+    assert quiz("reverse-mode", "z").expected == shared == 10
+    assert quiz("reverse-mode", "w2").expected == shared * at[x2]
