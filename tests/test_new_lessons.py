@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from backprop_tutor.tutor.lesson import builtin, builtin_dir, curriculum, find, lesson_id
 from backprop_tutor.tutor.screens import build, trace_graph
 
-NEW = ["network-size", "perceptron", "softmax-cross-entropy", "reverse-mode"]
+NEW = ["network-size", "perceptron", "softmax-cross-entropy", "reverse-mode", "hidden-layer-deltas",
+       "learning-rate"]
 
 CURRICULUM = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "network-size",
               "vanishing-gradients", "learning-loop", "losses", "gradient-descent", "xor",
@@ -24,6 +25,8 @@ CURRICULUM = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activ
 CURRICULUM.insert(CURRICULUM.index("xor"), "perceptron")
 CURRICULUM.insert(CURRICULUM.index("gradient-descent"), "softmax-cross-entropy")
 CURRICULUM.insert(CURRICULUM.index("losses"), "reverse-mode")
+CURRICULUM.insert(CURRICULUM.index("dropout"), "hidden-layer-deltas")
+CURRICULUM.insert(CURRICULUM.index("perceptron"), "learning-rate")
 
 
 def screens(name: str) -> list:
@@ -242,3 +245,67 @@ def test_reverse_mode_counts_and_the_shared_gradient() -> None:
     shared = sp.diff((w3 * sp.Max(0, z) + b2 - y) ** 2, z).subs(at).subs(z, pre.subs(at))
     assert quiz("reverse-mode", "z").expected == shared == 10
     assert quiz("reverse-mode", "w2").expected == shared * at[x2]
+
+
+# ---------------------------------------------------------------- hidden-layer-deltas (lecture 004)
+
+
+def sigmoid(s: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-s))
+
+
+def test_hidden_layer_deltas_follow_the_lectures_recursion() -> None:
+    x, w_in, W, d, eta = 1.0, np.array([0.5, -0.5]), np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([1.0, 0.0]), 0.5
+    y_hid = sigmoid(w_in * x)
+    y_out = sigmoid(W @ y_hid)
+    delta_out = (d - y_out) * y_out * (1 - y_out)               # δ_i = (d_i - y_i) f'(S_i)
+    delta_hid = y_hid * (1 - y_hid) * (W.T @ delta_out)          # δ_i = f'(S_i) Σ_l δ_l w_li
+    t = traces("hidden-layer-deltas")["main"]
+    assert [float(t.number(n, "grad")) for n in ("S3", "S4")] == pytest.approx(list(-delta_out), rel=1e-12)
+    assert [float(t.number(n, "grad")) for n in ("S1", "S2")] == pytest.approx(list(-delta_hid), rel=1e-12)
+    names = [["w31", "w32"], ["w41", "w42"]]
+    assert [float(t.number(n, "grad")) for row in names for n in row] == \
+        pytest.approx(list((-np.outer(delta_out, y_hid)).ravel()), rel=1e-12)
+    assert float(quiz("hidden-layer-deltas", "S3").expected) == pytest.approx(-delta_out[0])
+    assert float(quiz("hidden-layer-deltas", "y1").expected) == pytest.approx(-(W[:, 0] @ delta_out))
+    assert float(quiz("hidden-layer-deltas", "S1").expected) == pytest.approx(-delta_hid[0])
+    update = next(s.update for s in screens("hidden-layer-deltas") if s.update)
+    assert float(update.rows["w31"][2]) == pytest.approx(1 + eta * delta_out[0] * y_hid[0])    # Δw = η δ y
+    assert float(update.rows["w1"][2]) == pytest.approx(0.5 + eta * delta_hid[0] * x)
+    assert float(update.after.value) < float(t.value) == pytest.approx(0.5 * ((d - y_out) ** 2).sum())
+    # the numbers the text prints
+    printed = [f"{y_hid[0]:.4f}", f"{y_hid[1]:.4f}", f"{y_out[0]:.4f}", f"{y_out[1]:.4f}", f"{delta_out[0]:.4f}",
+               f"{delta_out[1]:.4f}", f"{-W[:, 0] @ delta_out:.4f}", f"{delta_hid[0]:.4f}", f"{delta_hid[1]:.4f}"]
+    assert printed == ["0.6225", "0.3775", "0.7311", "0.5609", "0.0529", "-0.1381", "0.0853", "-0.0200", "0.0449"]
+
+
+# ---------------------------------------------------------------- learning-rate (lecture 003)
+
+
+def train(eta: float, steps: int = 12) -> list[float]:
+    """The lecture 003 network, w1, b1 and w3 updated by plain gradient descent: the loss after each step."""
+    x1, x2, w1, w2, b1, w3, b2, y = 2.0, -1.0, 1.5, 2.0, 3.0, 2.5, -2.0, 6.0
+    losses = []
+    for _ in range(steps + 1):
+        z = w1 * x1 + w2 * x2 + b1
+        h = max(z, 0.0)
+        err = w3 * h + b2 - y
+        losses.append(err ** 2)
+        dz = 2 * err * w3 * (z > 0)
+        w1, b1, w3 = w1 - eta * dz * x1, b1 - eta * dz, w3 - eta * 2 * err * h
+    return losses
+
+
+def test_learning_rate_four_runs() -> None:
+    runs = [r for s in screens("learning-rate") for r in s.runs]
+    assert len(runs) == 4
+    for run, eta in zip(runs, (0.001, 0.01, 0.025, 0.04), strict=True):
+        assert [loss for _, loss in run.losses] == pytest.approx(train(eta), rel=1e-9, abs=1e-20)
+    small, right, large, divergent = (train(eta) for eta in (0.001, 0.01, 0.025, 0.04))
+    assert all(b < a for a, b in zip(small, small[1:])) and small[-1] > 0.4
+    assert right[-1] < 1e-15 and f"{right[1]:.3g}" == "0.0361"
+    assert large[1] > large[0] and large[3] > large[2] and large[5] > large[4] and large[-1] < large[0]
+    assert divergent[1:4] == pytest.approx([18.3184, 27.0, 64.0], abs=0.05) and set(divergent[3:]) == {64.0}
+    assert [f"{v:.3g}" for v in (small[-1], right[-1], large[-1])] == ["0.439", "1.45e-16", "0.158"]
+    assert float(quiz("learning-rate", "yhat", "value").expected) == pytest.approx(1.86 * 2.0 - 2)  # z = 2
+    assert float(quiz("learning-rate", "L", "value").expected) == pytest.approx(0.19 ** 2)
