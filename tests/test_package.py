@@ -59,7 +59,7 @@ def test_the_wheel_holds_every_module_the_lessons_the_grammar_and_py_typed(built
     for path in [*package.rglob("*.py"), *package.rglob("*.lark"), package / "py.typed"]:
         if "__pycache__" not in path.parts:
             assert path.relative_to(ROOT).as_posix() in names, f"{path.relative_to(ROOT)} is not in the wheel"
-    lessons = sorted(p.name for p in (ROOT / "lessons").iterdir() if p.suffix in (".toml", ".md"))
+    lessons = sorted(p.name for p in (ROOT / "lessons").iterdir() if p.suffix in (".toml", ".md", ".txt"))  # .txt: curriculum.txt, the order
     assert len(lessons) > 10
     assert sorted(n.split("/")[-1] for n in names if n.startswith("backprop_tutor/lessons/")) == lessons
     dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
