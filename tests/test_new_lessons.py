@@ -16,7 +16,7 @@ from backprop_tutor.tutor.lesson import builtin, builtin_dir, curriculum, find, 
 from backprop_tutor.tutor.screens import build, trace_graph
 
 NEW = ["network-size", "perceptron", "softmax-cross-entropy", "reverse-mode", "hidden-layer-deltas",
-       "learning-rate"]
+       "learning-rate", "sgd-minibatch", "optimizers"]
 
 CURRICULUM = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "network-size",
               "vanishing-gradients", "learning-loop", "losses", "gradient-descent", "xor",
@@ -27,6 +27,8 @@ CURRICULUM.insert(CURRICULUM.index("gradient-descent"), "softmax-cross-entropy")
 CURRICULUM.insert(CURRICULUM.index("losses"), "reverse-mode")
 CURRICULUM.insert(CURRICULUM.index("dropout"), "hidden-layer-deltas")
 CURRICULUM.insert(CURRICULUM.index("perceptron"), "learning-rate")
+CURRICULUM.insert(CURRICULUM.index("perceptron"), "sgd-minibatch")
+CURRICULUM.insert(CURRICULUM.index("perceptron"), "optimizers")
 
 
 def screens(name: str) -> list:
@@ -215,7 +217,7 @@ def test_softmax_cross_entropy_gives_p_minus_y() -> None:
 # ---------------------------------------------------------------- reverse-mode (lectures 001, 003)
 
 # the lesson's graph, written out here: each gate and the nodes it reads
-REVERSE_GRAPH = {"a1": ["w1", "x1"], "a2": ["w2", "x2"], "s": ["a1", "a2"], "z": ["s", "b1"], "h": ["z"],
+REVERSE_GRAPH = {"a1": ["w1", "x1"], "a2": ["w2", "x2"], "a12": ["a1", "a2"], "z": ["a12", "b1"], "h": ["z"],
                  "a3": ["w3", "h"], "yhat": ["a3", "b2"], "r": ["yhat", "y"], "L": ["r"]}
 
 
@@ -309,3 +311,133 @@ def test_learning_rate_four_runs() -> None:
     assert [f"{v:.3g}" for v in (small[-1], right[-1], large[-1])] == ["0.439", "1.45e-16", "0.158"]
     assert float(quiz("learning-rate", "yhat", "value").expected) == pytest.approx(1.86 * 2.0 - 2)  # z = 2
     assert float(quiz("learning-rate", "L", "value").expected) == pytest.approx(0.19 ** 2)
+
+
+# ---------------------------------------------------------------- optimizers (lecture 002)
+
+
+def descend(rule: str, lr: float, steps: int = 40, gamma: float = 0.7, rho: float = 0.9) -> list[float]:
+    """The ravine L = 0.5 w1² + 25 w2² from (-5, 1), by each update rule as written in the lesson."""
+    w, m, v, losses = np.array([-5.0, 1.0]), np.zeros(2), np.zeros(2), []
+    for t in range(1, steps + 2):
+        losses.append(0.5 * w[0] ** 2 + 25 * w[1] ** 2)
+        g = np.array([w[0], 50 * w[1]])
+        if rule == "gd":
+            w = w - lr * g
+        elif rule == "momentum":
+            m = gamma * m + lr * g
+            w = w - m
+        elif rule == "rmsprop":
+            v = rho * v + (1 - rho) * g * g
+            w = w - lr * g / (np.sqrt(v) + 1e-8)
+        else:
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            w = w - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    return losses[:steps + 1]
+
+
+def test_optimizers_on_the_ravine() -> None:
+    runs = [r for s in screens("optimizers") for r in s.runs]
+    assert [r.name for r in runs] == ["GD η 0.038", "momentum", "RMSprop", "Adam"]
+    for run, (rule, lr) in zip(runs, [("gd", 0.038), ("momentum", 0.038), ("rmsprop", 0.2), ("adam", 0.15)], strict=True):
+        want = descend(rule, lr)
+        assert [loss for _, loss in run.losses] == pytest.approx([want[k] for k, _ in run.losses], rel=1e-9)
+    gd, mom, rms, adam = (descend(r, lr) for r, lr in [("gd", 0.038), ("momentum", 0.038), ("rmsprop", 0.2), ("adam", 0.15)])
+    assert mom[-1] < 1e-4 and rms[-1] < 1e-4 < adam[-1] < gd[-1]          # what the text concludes
+    assert [f"{x:.2g}" for x in (gd[-1], mom[-1], rms[-1], adam[-1])] == ["0.57", "3.3e-05", "7.6e-05", "0.095"]
+    assert (f"{adam[8]:.3g}", f"{adam[12]:.3g}") == ("7.42", "8.04")
+    assert runs[0].final["w1"] == pytest.approx(-1.0616, abs=1e-4)
+    assert quiz("optimizers", "w2").expected == 50 and quiz("optimizers", "w1").expected == -5
+    # first steps the text computes by hand
+    g = np.array([-5.0, 50.0])
+    assert list(np.round(np.array([-5.0, 1.0]) - 0.2 * g / np.sqrt(0.1 * g * g), 2)) == [-4.37, 0.37]
+    assert 1 - 50 * 0.038 == pytest.approx(-0.9)
+
+
+# ---------------------------------------------------------------- sgd-minibatch (lecture 003)
+
+
+def test_sgd_minibatch_estimates_and_paths() -> None:
+    X, Y = np.array([-2.0, -1.0, 1.0, 2.0]), np.array([0.2, 0.3, 1.7, 1.9])
+    assert list(np.round(np.polyfit(X, Y, 1), 4)) == [0.48, 1.025]
+
+    def grad(w: float, b: float, idx: list[int]) -> np.ndarray:
+        r = w * X[idx] + b - Y[idx]
+        return np.array([np.mean(2 * r * X[idx]), np.mean(2 * r)])
+
+    def path(batches: list[list[int]], lr: float = 0.1, steps: int = 24) -> list[float]:
+        p, out = np.zeros(2), []
+        for k in range(steps + 1):
+            out.append(float(np.mean((p[0] * X + p[1] - Y) ** 2)))
+            p = p - lr * grad(p[0], p[1], batches[k % len(batches)])
+        return out
+
+    assert float(quiz("sgd-minibatch", "b").expected) == pytest.approx(grad(0, 0, [0, 1, 2, 3])[1])
+    assert float(quiz("sgd-minibatch", "b", nth=1).expected) == pytest.approx(grad(0, 0, [2])[1])
+    ts = traces("sgd-minibatch")
+    for graph, idx in (("main", [0, 1, 2, 3]), ("p1", [0]), ("p4", [3]), ("m31", [2, 0]), ("m42", [3, 1])):
+        assert [float(ts[graph].number(p, "grad")) for p in ("w", "b")] == pytest.approx(list(grad(0, 0, idx)))
+    runs = [r for s in screens("sgd-minibatch") for r in s.runs]
+    assert [r.name for r in runs] == ["GD (4 points)", "SGD (1 point)", "minibatch (2)"]
+    for run, batches in zip(runs, ([[0, 1, 2, 3]], [[2], [0], [3], [1]], [[2, 0], [3, 1]]), strict=True):
+        want = path(batches)
+        assert [loss for _, loss in run.losses] == pytest.approx([want[k] for k, _ in run.losses], rel=1e-9)
+    gd, sgd, mini = path([[0, 1, 2, 3]]), path([[2], [0], [3], [1]]), path([[2, 0], [3, 1]])
+    assert sgd[4] < gd[4] and f"{sgd[4]:.3g}" == "0.134" and f"{gd[4]:.3g}" == "0.209"
+    assert any(b > a for a, b in zip(sgd[10:], sgd[11:]))                # the noisy path goes up as well as down
+    assert min(sgd[12:]) > gd[-1] and f"{gd[-1]:.3g}" == "0.0309" and f"{mini[-1]:.3g}" == "0.0313"
+
+
+# ---------------------------------------------------------------- the update step's new keys
+
+
+def lesson_text(update: str) -> str:
+    return ('id = "t"\ntitle = "T"\nprogram = "L = (w - 3)^2 + (v + 1)^2"\nat = { w = 0, v = 0 }\n'
+            '[graphs.half]\nprogram = "L1 = (w - 3)^2"\n'
+            '[graphs.other]\nprogram = "L2 = (u - 3)^2"\nat = { u = 1 }\n'
+            '[[steps]]\nkind = "update"\nparams = ["w"]\niterations = 3\n' + update)
+
+
+def test_rmsprop_is_an_optimizer_with_its_own_decay() -> None:
+    from backprop_tutor.tutor.lesson import loads
+
+    shown = build(loads(lesson_text('lr = 0.5\noptimizer = "rmsprop"\nrho = 0.5\n')))
+    w, s_, losses = 0.0, 0.0, []
+    for _ in range(3):
+        g = 2 * (w - 3)
+        s_ = 0.5 * s_ + 0.5 * g * g
+        w -= 0.5 * g / (np.sqrt(s_) + 1e-8)
+        losses.append((w - 3) ** 2 + 1)
+    assert [loss for _, loss in shown[0].runs[0].losses[1:]] == pytest.approx(losses)
+
+
+@pytest.mark.parametrize(("update", "message"), [
+    ('lr = [0.1, 0.2]\noptimizer = ["sgd"]\n', "lr has 2 numbers for 1 optimizers"),
+    ('lr = [0.1, 0.2, 0.3]\nbatches = [["half"], ["main"]]\n', "lr has 3 numbers for 2 runs of batches"),
+    ('lr = 0.1\noptimizer = ["sgd", "adam"]\nlabels = ["a"]\n', "labels has 1 entries for 2 runs"),
+    ('lr = 0.1\nbatches = [["half", "nope"]]\n', "batches names 'nope'"),
+    ('lr = 0.1\nbatches = [["other"]]\n', "batch graph 'other' uses u"),
+    ('lr = 0.1\nbatches = [["main"]]\noptimizer = ["sgd", "adam"]\n', "one optimizer"),
+    ('lr = [0.1, "x"]\n', "lr is"),
+    ('lr = 0.1\nbatches = [[]]\n', "batches is"),
+])
+def test_bad_update_keys_are_one_clear_line(update: str, message: str) -> None:
+    from backprop_tutor.errors import LessonError
+    from backprop_tutor.tutor.lesson import loads
+
+    with pytest.raises(LessonError, match="line [0-9]+: ") as err:
+        build(loads(lesson_text(update), "t.toml"))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_batches_take_their_gradient_from_each_batch_in_turn() -> None:
+    from backprop_tutor.tutor.lesson import loads
+
+    shown = build(loads(lesson_text('lr = 0.25\nbatches = [["half"], ["main"]]\nlabels = ["half", "all"]\n')))
+    half, full = shown[0].runs
+    assert (half.name, full.name) == ("half", "all")
+    w, want = 0.0, []
+    for _ in range(3):
+        w -= 0.25 * 2 * (w - 3)           # ∂L1/∂w: v is not in the half loss, and not a parameter
+        want.append((w - 3) ** 2 + 1)     # the whole loss, v = 0
+    assert [loss for _, loss in half.losses[1:]] == pytest.approx(want) == [loss for _, loss in full.losses[1:]]

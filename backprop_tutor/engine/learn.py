@@ -1,4 +1,4 @@
-"""Learning from gradients: update steps (SGD, momentum, Adam) and side-by-side comparisons.
+"""Learning from gradients: update steps (SGD, momentum, RMSprop, Adam) and side-by-side comparisons.
 
 The maths of a step still runs in the engine: each new forward pass is a new `walk` of the
 same graph at the updated values. Only the optimizers' arithmetic lives here. One SGD step
@@ -58,24 +58,43 @@ class Run:
     optimizer: str
     losses: list[tuple[int, float]]
     final: dict[str, float]
+    label: str = ""                 # the column name shown ("GD", "SGD, 1 point"); default: the optimizer
+
+    @property
+    def name(self) -> str:
+        """What the run is called on screen."""
+        return self.label or self.optimizer
 
 
 def optimize(t: "Trace", params: list[str], lr: float, optimizer: str, iterations: int, every: int = 1,
-             gamma: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Run:
-    """Run `iterations` updates of `optimizer` ("sgd", "momentum" or "adam") from the trace's values."""
+             gamma: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, rho: float = 0.9,
+             batches: "list[Trace] | None" = None, label: str = "") -> Run:
+    """Run `iterations` updates of `optimizer` ("sgd", "momentum", "rmsprop" or "adam") from the trace's values.
+
+    The loss recorded is always `t`'s (the whole data set). With `batches`, update k takes its gradient
+    from batches[(k - 1) % len(batches)] instead (the loss of one point or one minibatch; their inputs
+    are among `t`'s): stochastic or minibatch gradient descent, cycling through the batches in order.
+    """
     at = {x: float(t.values[x]) for x in t.inputs}
     m = {p: 0.0 for p in params}   # momentum's velocity v, or Adam's first moment
-    v = {p: 0.0 for p in params}   # Adam's second moment
+    v = {p: 0.0 for p in params}   # RMSprop's and Adam's running mean of g²
     losses = [(0, float(t.value))]
     current = t
     for k in range(1, iterations + 1):
+        source = current
+        if batches:
+            batch = batches[(k - 1) % len(batches)]
+            source = walk(batch.graph, {x: at[x] for x in batch.inputs})
         for p in params:
-            g = current.grads[p]
+            g = float(source.grads[p])
             if optimizer == "sgd":                     # θ = θ - η∇J
                 at[p] -= lr * g
             elif optimizer == "momentum":              # v = γv + η∇J; θ = θ - v
                 m[p] = gamma * m[p] + lr * g
                 at[p] -= m[p]
+            elif optimizer == "rmsprop":               # s = ρs + (1 - ρ)g²; θ = θ - ηg/(√s + ε)
+                v[p] = rho * v[p] + (1 - rho) * g * g
+                at[p] -= lr * g / (math.sqrt(v[p]) + eps)
             else:                                      # Adam, with bias correction
                 m[p] = beta1 * m[p] + (1 - beta1) * g
                 v[p] = beta2 * v[p] + (1 - beta2) * g * g
@@ -83,7 +102,7 @@ def optimize(t: "Trace", params: list[str], lr: float, optimizer: str, iteration
         current = walk(t.structure, at)
         if k % every == 0 or k == iterations:
             losses.append((k, float(current.value)))
-    return Run(optimizer, losses, {p: at[p] for p in params})
+    return Run(optimizer, losses, {p: at[p] for p in params}, label)
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,7 @@ def _tables(s: Any) -> RenderResult:
         yield _caption("loss after each number of updates")
         table = Table()
         table.add_column("update", justify="right")
-        labels = (s.table or {}).get("labels") or [run.optimizer for run in s.runs]
+        labels = (s.table or {}).get("labels") or [run.name for run in s.runs]
         for label in labels:
             table.add_column(label, justify="right")
         for k, (it, _) in enumerate(s.runs[0].losses):

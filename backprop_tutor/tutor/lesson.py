@@ -35,10 +35,13 @@ KINDS: dict[str, dict[str, str]] = {
              "answer": "a formula string", "tolerance": "a number, 0 or more (a relative error, e.g. 0.01)",
              "before": "a node: show the graph only as known before this node's number",
              "relative": "true or false (true: the tolerance scales with the answer even below 1)"},
-    "update": {"lr": "a number, or a list of numbers (one per optimizer)", "params": _NAMES,
-               "optimizer": 'a list of "gd" (full batch; "sgd" is the same), "momentum", "adam"',
+    "update": {"lr": "a number, or a list of numbers (one per run: per optimizer, or per list of batches)",
+               "params": _NAMES,
+               "optimizer": 'a list of "gd" (full batch; "sgd" is the same), "momentum", "rmsprop", "adam"',
                "iterations": "a whole number from 1 to 10000", "every": "a whole number from 1 to 10000", "momentum": _NUM,
-               "beta1": _NUM, "beta2": _NUM, "save_as": _TEXT},
+               "beta1": _NUM, "beta2": _NUM, "rho": _NUM, "save_as": _TEXT,
+               "batches": 'a list of runs, each a list of graph names, e.g. [["main"], ["p1", "p2"]]',
+               "labels": "a list of column names, one per run"},
     "compare": {"graphs": _NAMES, "labels": "a list of column names, one per graph", "rows": _NAMES,
                 "show": '"value", "grad" or "both"',
                 "functions": "a list of expressions in x", "points": "a list of numbers"},
@@ -47,7 +50,7 @@ KINDS: dict[str, dict[str, str]] = {
 REQUIRED = {"quiz": ("ask", "node"), "update": ("lr", "params"), "matrix": ("matrices",)}
 CHOICES = {"show": {"none", "graph", "forward", "all", "value", "grad", "both"},
            "ask": {"value", "grad", "local"}, "granularity": {"gates", "primitives"}}
-OPTIMIZERS = ("gd", "sgd", "momentum", "adam")   # gd: full-batch steps, the engine's "sgd" on the whole loss
+OPTIMIZERS = ("gd", "sgd", "momentum", "rmsprop", "adam")   # gd: full-batch steps, the engine's "sgd" on the whole loss
 MAX_ITERATIONS = 10_000     # update steps run at load time: keep them bounded
 MAX_BYTES = 1_000_000       # a lesson file is text; a larger one is refused
 
@@ -118,10 +121,12 @@ def _type_ok(key: str, value: Any) -> bool:
         return number and 0 <= value < float("inf")
     if key == "relative":
         return isinstance(value, bool)
-    if key == "lr" and isinstance(value, list):  # one learning rate per optimizer: like for like
-        return bool(value) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    if key in ("lr", "momentum", "beta1", "beta2"):
+    if key == "lr" and isinstance(value, list):  # one learning rate per run
+        return bool(value) and all(_type_ok("lr", v) for v in value)
+    if key in ("lr", "momentum", "beta1", "beta2", "rho"):
         return number
+    if key == "batches":
+        return isinstance(value, list) and bool(value) and all(_type_ok("nodes", run) for run in value)
     if key in ("iterations", "every"):
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ITERATIONS
     if key in ("nodes", "params", "graphs", "rows", "functions", "labels"):
@@ -198,12 +203,14 @@ def _step(i: int, table: Any, path: str, text: str) -> StepSpec:
     if kind == "compare" and not ({"graphs", "rows"} <= table.keys() or {"functions", "points"} <= table.keys()):
         raise _error(path, locate(text, (*where, "kind")), "this compare step names nothing to compare",
                      "graphs and rows, or functions and points")
-    if isinstance(table.get("lr"), list):
+    if isinstance(table.get("lr"), list):  # one lr per run: per optimizer, or per list of batches
         optimizers = table.get("optimizer", ["gd"])
-        if len(table["lr"]) != len(optimizers if isinstance(optimizers, list) else [optimizers]):
-            raise _error(path, locate(text, (*where, "lr")), f"lr has {len(table['lr'])} numbers for "
-                         f"{len(optimizers) if isinstance(optimizers, list) else 1} optimizers", "one lr per optimizer")
-    if "labels" in table and len(table["labels"]) != len(table.get("graphs", [])):
+        runs, what = (len(table["batches"]), "runs of batches") if isinstance(table.get("batches"), list) else \
+            (len(optimizers) if isinstance(optimizers, list) else 1, "optimizers")
+        if len(table["lr"]) != runs:
+            raise _error(path, locate(text, (*where, "lr")), f"lr has {len(table['lr'])} numbers for {runs} {what}",
+                         "one lr per run")
+    if kind == "compare" and "labels" in table and len(table["labels"]) != len(table.get("graphs", [])):
         raise _error(path, locate(text, (*where, "labels")), f"labels has {len(table['labels'])} names for "
                      f"{len(table.get('graphs', []))} graphs", "one label per graph")
     lines = {key: locate(text, (*where, key)) for key in table}

@@ -334,20 +334,46 @@ def _update(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Sc
     optimizers = step.get("optimizer", "gd")
     optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
     iterations = step.get("iterations", 1)
-    lrs = step.get("lr") if isinstance(step.get("lr"), list) else [step.get("lr")] * len(optimizers)
-    if iterations == 1 and optimizers in (["sgd"], ["gd"]) and len(lrs) == 1:
-        update = sgd_step(t, params, lrs[0])
+    lr, batches = step.get("lr"), step.get("batches")
+    if iterations == 1 and optimizers in (["sgd"], ["gd"]) and not isinstance(lr, list) and not batches:
+        update = sgd_step(t, params, lr)
         if step.get("save_as"):
             traces[step.get("save_as")] = update.after
         return [Screen("update", "", trace=update.after, known=sum(s.phase == "forward" for s in update.after.steps),
                        update=update)]
-    runs = [optimize(t, params, float(lr), "sgd" if o == "gd" else o, iterations, step.get("every", 1),
-                     gamma=step.get("momentum", 0.9), beta1=step.get("beta1", 0.9), beta2=step.get("beta2", 0.999))
-            for o, lr in zip(optimizers, lrs)]
+    # one run per optimizer, or (with batches) one run per list of batch graphs, all with the first optimizer
+    feeds = [[_batch(lesson, step, t, traces, name, params) for name in run] for run in batches] if batches else None
+    n = len(feeds) if feeds else len(optimizers)
+    if feeds and len(optimizers) > 1:
+        raise lesson.error(step, "optimizer", "a step with batches runs one optimizer", 'optimizer = "gd" (or another one)')
+    lrs = lr if isinstance(lr, list) else [lr] * n
+    rules = [optimizers[0]] * n if feeds else optimizers
     # full-batch steps are gradient descent, not SGD (no sampling here, D6); each column says its η
-    names = ["gd" if o in ("gd", "sgd") else o for o in optimizers]
-    labels = [n + (f" η={fmt(lr)}" if len(set(lrs)) > 1 else "") for n, lr in zip(names, lrs)]
+    names = [" + ".join(run) for run in batches] if feeds else ["gd" if o in ("gd", "sgd") else o for o in optimizers]
+    labels = step.get("labels") or [n_ + (f" η={fmt(r)}" if len(set(lrs)) > 1 else "") for n_, r in zip(names, lrs)]
+    if len(labels) != n:
+        raise lesson.error(step, "labels", f"labels has {len(labels)} entries for {n} runs", "one per run")
+    runs = [optimize(t, params, float(lrs[k]), "sgd" if rules[k] == "gd" else rules[k], iterations, step.get("every", 1),
+                     gamma=step.get("momentum", 0.9), beta1=step.get("beta1", 0.9), beta2=step.get("beta2", 0.999),
+                     rho=step.get("rho", 0.9), batches=feeds[k] if feeds else None, label=labels[k])
+            for k in range(n)]
     return [Screen("update", "", runs=runs, table={"labels": labels})]
+
+
+def _batch(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict, name: str, params: list[str]) -> "Trace":
+    """A graph of `batches`: the loss of a part of the data, over inputs of the step's graph, using every param."""
+    if name not in traces:
+        raise lesson.error(step, "batches", f"batches names {name!r}, which is not defined here",
+                           "one of " + ", ".join(traces))
+    b = traces[name]
+    foreign = [x for x in b.inputs if x not in t.inputs]
+    missing = [p for p in params if p not in b.inputs]
+    if foreign or missing:
+        what = f"uses {', '.join(foreign)}, not inputs of the step's graph" if foreign else \
+            f"does not use {', '.join(missing)}"
+        raise lesson.error(step, "batches", f"batch graph {name!r} {what}",
+                           "a loss over the step's inputs that uses every parameter")
+    return b
 
 
 def _compare(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) -> list[Screen]:
