@@ -16,7 +16,8 @@ from backprop_tutor.tutor.lesson import builtin, builtin_dir, curriculum, find, 
 from backprop_tutor.tutor.screens import build, trace_graph
 
 NEW = ["network-size", "perceptron", "softmax-cross-entropy", "reverse-mode", "hidden-layer-deltas",
-       "learning-rate", "sgd-minibatch", "optimizers"]
+       "learning-rate", "sgd-minibatch", "optimizers", "gradient-checking",
+       "exploding-gradients"]
 
 CURRICULUM = ["chain-rule", "sigmoid-neuron", "gate-patterns", "fan-out", "activations", "network-size",
               "vanishing-gradients", "learning-loop", "losses", "gradient-descent", "xor",
@@ -29,6 +30,8 @@ CURRICULUM.insert(CURRICULUM.index("dropout"), "hidden-layer-deltas")
 CURRICULUM.insert(CURRICULUM.index("perceptron"), "learning-rate")
 CURRICULUM.insert(CURRICULUM.index("perceptron"), "sgd-minibatch")
 CURRICULUM.insert(CURRICULUM.index("perceptron"), "optimizers")
+CURRICULUM.insert(CURRICULUM.index("vanishing-gradients"), "gradient-checking")
+CURRICULUM.insert(CURRICULUM.index("learning-loop"), "exploding-gradients")
 
 
 def screens(name: str) -> list:
@@ -441,3 +444,52 @@ def test_batches_take_their_gradient_from_each_batch_in_turn() -> None:
         w -= 0.25 * 2 * (w - 3)           # ∂L1/∂w: v is not in the half loss, and not a parameter
         want.append((w - 3) ** 2 + 1)     # the whole loss, v = 0
     assert [loss for _, loss in half.losses[1:]] == pytest.approx(want) == [loss for _, loss in full.losses[1:]]
+
+
+# ---------------------------------------------------------------- gradient-checking
+
+
+def test_gradient_checking_orders_and_kinks() -> None:
+    from fractions import Fraction as F
+
+    x = sp.Symbol("x")
+    f = x ** 3
+    exact = sp.diff(f, x).subs(x, 2)
+    assert exact == 12 and traces("gradient-checking")["cube"].number("x", "grad") == exact
+    ts = traces("gradient-checking")
+    for graph, h in (("coarse", F(1, 10)), ("main", F(1, 100)), ("fine", F(1, 1000))):
+        centred = (f.subs(x, 2 + h) - f.subs(x, 2 - h)) / (2 * h)
+        one_sided = (f.subs(x, 2 + h) - f.subs(x, 2)) / h
+        assert centred - exact == h ** 2 and one_sided - exact == 6 * h + h ** 2   # orders h² and h
+        assert ts[graph].number("D") == centred and ts[graph].number("F") == one_sided
+    assert quiz("gradient-checking", "D", "value").expected == F(120001, 10000)
+    rel = abs(12 - F(120001, 10000)) / max(12, F(120001, 10000))
+    assert float(quiz("gradient-checking", "rel", "value").expected) == pytest.approx(float(rel), rel=1e-12)
+    assert f"{float(rel):.2g}" == "8.3e-06"
+    relu = lambda v: max(v, 0)  # noqa: E731
+    assert quiz("gradient-checking", "D", "value", nth=1).expected == (relu(F(14, 1000)) - relu(F(-6, 1000))) / F(2, 100) \
+        == F(7, 10)
+    assert ts["kinkfine"].number("D") == 1 and ts["relu"].number("x", "grad") == 1
+    # what the text says --verify prints for relu(x) at x = 1e-7 (h = 1e-6)
+    h = 1e-6
+    assert round((relu(1e-7 + h) - relu(1e-7 - h)) / (2 * h), 2) == 0.55
+
+
+# ---------------------------------------------------------------- exploding-gradients
+
+
+def test_exploding_gradients_and_clipping() -> None:
+    x = sp.Symbol("x")
+    ts = traces("exploding-gradients")
+    for graph, w in (("half", sp.Rational(1, 2)), ("one", 1), ("main", 2)):
+        h = x
+        for _ in range(6):
+            h = sp.Max(0, w * h)
+        assert ts[graph].number("x", "grad") == sp.diff(h, x).subs(x, 1) == w ** 6
+    assert quiz("exploding-gradients", "x").expected == 64 and 2 ** 20 == 1_048_576
+    g, c = np.array([30.0, 40.0]), 5.0
+    clipped = g * min(1.0, c / np.linalg.norm(g))
+    clip = ts["clip"]
+    assert [float(clip.number(n)) for n in ("c1", "c2")] == pytest.approx(list(clipped)) == [3, 4]
+    assert float(quiz("exploding-gradients", "c1", "value").expected) == pytest.approx(clipped[0])
+    assert float(clip.number("norm")) == np.linalg.norm(g) == 50
