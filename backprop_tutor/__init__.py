@@ -15,7 +15,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["trace", "Trace", "Step", "parse", "build_graph", "GATES", "TutorError",
-           "check_answers", "gradcheck"]
+           "check_answers", "gradcheck", "lesson"]
 
 # Eager: the name `trace` must be the function, not the submodule of the same name (light:
 # the engine imports lark, networkx and SymPy only when it needs them).
@@ -27,6 +27,7 @@ _attach()  # t.step(n) and Jupyter's SVG: the renderer is handed to the engine's
 _HOME = {
     "parse": "engine.parse", "build_graph": "engine.graph", "GATES": "engine.gates",
     "TutorError": "errors", "check_answers": "homework.check", "gradcheck": "homework.check",
+    "lesson": "tutor.notebook",
 }
 
 
@@ -37,3 +38,8 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily imported ones included (tab completion, `dir(bt)`)."""
+    return sorted(set(globals()) | set(_HOME))

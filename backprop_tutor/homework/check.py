@@ -24,6 +24,7 @@ from ..errors import HomeworkError, TutorError
 from ..fmt import fmt
 from .formula import read_formula, value_of
 from .problem import Problem
+from .results import Verdicts
 from .key import Key, Target, prepare
 from .wrong_step import first_wrong
 from .numcheck import gradcheck  # noqa: F401 - the API's second name lives here too
@@ -70,8 +71,8 @@ def check_answers(problem: Problem | Mapping[str, Any], answers: Mapping[str, An
         if not row["correct"] and not row["missing"]:
             row["first_wrong_step"] = first_wrong(key, targets[row["name"]], wrong, formulas)
     score, most = sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
-    return {"problem": key.problem.text, "output": key.trace.output_name, "value": float(key.trace.value),
-            "correct": all(r["correct"] for r in rows), "score": score, "max_score": most, "answers": rows}
+    return Verdicts(problem=key.problem.text, output=key.trace.output_name, value=float(key.trace.value),
+                    correct=all(r["correct"] for r in rows), score=score, max_score=most, answers=rows)
 
 
 def _tolerance(tol: Any) -> dict[str, float]:

@@ -397,3 +397,19 @@ def lesson_html(pages: list[Page], title: str, subtitle: str = "", theme: str = 
             + "\n".join(sections) + "\n</main>\n"
             f"<script type=\"application/json\" id=\"quiz-data\">{_json(data)}</script>\n"
             f"<script>{_SCRIPT}</script></body></html>\n")
+
+
+def page_html(p: Page, heading: str = "", theme: str = "light", answered: bool = False) -> str:
+    """One page as static HTML (a notebook cell's output): the drawing, then the text and tables.
+    `answered`: show a quiz's drawing with its number revealed."""
+    th = THEMES[theme]
+    svg = p.svg_after if answered and p.svg_after else p.svg
+    figure = f"<div style='max-width:100%;overflow:auto'>{_svg(svg, 'nb')}</div>" if svg else ""
+    parts = [f"<p style='color:{th.muted};margin:0'>{escape(heading)}</p>" if heading else "",
+             f"<h3>{escape(p.title)}</h3>" if p.title else "", figure]
+    parts += [f"<div>{''.join(f'<div>{escape(n)}</div>' for n in p.notes)}</div>" if p.notes else ""]
+    parts += [markdown(p.text) if p.text.strip() else ""]
+    parts += [_table(t) for t in p.tables]
+    if p.quiz is not None:
+        parts.append(f"<p><b>Quiz:</b> {escape(p.quiz.prompt)}</p>")
+    return f"<div class='backprop-screen'>{''.join(parts)}</div>"

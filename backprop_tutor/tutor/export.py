@@ -9,6 +9,7 @@ one batch by the engine the slides use (system `dot` if present, else graphviz-p
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LessonError, MissingValueError
@@ -178,4 +179,54 @@ def lesson_of(ref: str | None, at: dict[str, Any], expand: bool = False, text: s
     return explain(program, at, expand)
 
 
-__all__ = ["html", "pages", "lesson_of", "asked"]
+def _literal(at: dict[str, Any]) -> str:
+    """The values as a Python literal for a notebook cell: integers as integers, the rest as given."""
+    def one(v: Any) -> str:
+        if isinstance(v, str) and re.fullmatch(r"[-+]?\d{1,15}", v.strip()):
+            return str(int(v))
+        return repr(v if not isinstance(v, str) else v.strip())
+    return "{" + ", ".join(f"{k!r}: {one(v)}" for k, v in at.items()) + "}"
+
+
+def notebook(ref: str, at: dict[str, Any] | None = None, expand: bool = False, theme: str = "light") -> Any:
+    """The lesson `ref` (an id or a .toml path, else an expression at `at`) as a Jupyter notebook
+    (nbformat v4) on the Python API: a cell per screen (`lesson.step(k)`), and after each quiz a
+    cell to fill in with an answer-checking call (`lesson.check(k, answer)`); it runs top to
+    bottom in a fresh kernel (an unanswered quiz says so, it does not fail).
+    """
+    import nbformat.v4 as nbf
+
+    chosen = lesson_of(ref, dict(at or {}), expand)
+    screens = build(chosen)
+    args = [repr(ref)]
+    if chosen.path == "<explain>":
+        args.append(f"at={_literal(dict(at or {}))}")
+    if expand:
+        args.append("expand=True")
+    if theme != "light":
+        args.append(f"theme={theme!r}")
+    explain_line = (f"the walkthrough of `{ref}`" if chosen.path == "<explain>" else f"**{chosen.title}**")
+    cells = [nbf.new_markdown_cell(
+        f"# {chosen.title if chosen.path != '<explain>' else 'Backprop: ' + ref}\n\n"
+        + (f"{chosen.summary}\n\n" if chosen.summary else "")
+        + f"This notebook steps through {explain_line} with `backprop_tutor`: each screen of the lesson is a "
+          "cell. A quiz is a cell to fill in: replace `...` with your answer (a number, or a formula in the "
+          "graph's names) and run it; a wrong answer gets a hint, the third shows the answer. "
+          "Run the cells from the top."),
+        nbf.new_code_cell(f"import backprop_tutor as bt\n\nlesson = bt.lesson({', '.join(args)})\nlesson")]
+    for k, s in enumerate(screens, 1):
+        cells.append(nbf.new_code_cell(f"lesson.step({k})  # {s.title or s.kind}"))
+        if s.quiz is not None:
+            names = ", ".join(list(s.quiz.names())[:6])
+            cells.append(nbf.new_code_cell(
+                f"# Quiz: {s.quiz.prompt}\n"
+                f"answer = ...  # a number, or a formula{' in ' + names if names else ''}\n"
+                f"lesson.check({k}, answer)"))
+    cells.append(nbf.new_code_cell("lesson.score()"))
+    nb = nbf.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+__all__ = ["html", "notebook", "pages", "lesson_of", "asked"]
