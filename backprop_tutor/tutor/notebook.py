@@ -116,8 +116,10 @@ class LessonView:
 
     def _ipython_display_(self) -> None:
         """A step slider over the screens where ipywidgets is installed, else the static HTML."""
-        from IPython.display import HTML, display
-
+        try:
+            from IPython.display import HTML, display
+        except ImportError:  # pragma: no cover - only IPython calls this hook
+            return
         try:
             import ipywidgets as w
         except ImportError:
