@@ -39,10 +39,11 @@ EXACT_BITS = 4096
 
 def rational(x: Any) -> Fraction | None:
     """x as a bounded Fraction, or None when it is not rational or too large to keep exact."""
-    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
-        return None
-    x = Fraction(x)
-    if max(abs(x.numerator), x.denominator).bit_length() > EXACT_BITS:
+    if type(x) is not Fraction:  # (the common case, a Fraction, is not copied)
+        if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
+            return None
+        x = Fraction(x)
+    if x.numerator.bit_length() > EXACT_BITS or x.denominator.bit_length() > EXACT_BITS:
         return None
     return x
 

@@ -61,17 +61,17 @@ class Key:
     """A traced problem and everything the checker asks of it."""
 
     def __init__(self, problem: Problem) -> None:
-        from ..engine.graph import build_graph
+        from ..engine.graph import build
 
         self.problem = problem
-        graph = build_graph(problem.text, expand=False)
+        graph = build(problem.text, expand=False)  # plain data: the networkx view is made only if asked
         at = dict(problem.at)  # once: rebuilt per input, 20,000 inputs took a minute (F2)
         if missing := [x for x in graph.graph["inputs"] if x not in at]:  # the engine says --at
             raise TutorError(f"no value for {', '.join(map(repr, missing))}; add "
                              f"{', '.join(f'{x} = …' for x in missing)} to [problem] at")
         self.trace = t = walk(graph, at)
         self.out = t.output_name
-        self.names = [n for n in t.tape.nodes if t.graph.nodes[n]["kind"] != "const"]
+        self.names = [n for n, kind in zip(t.tape.nodes, t.tape.kinds) if kind != "const"]
         # a bare expression's output is a node n5 that answers and formulas call f
         self.alias = {self.out: t.output} if self.out not in self.names else {}
         self.names += list(self.alias)
@@ -188,7 +188,7 @@ class Key:
             at = {x: float(v) * (1 + 0.2 * (rng.random() - 0.5)) + 0.02 * (rng.random() - 0.5)
                   for x, v in self.trace.at.items()}
             try:
-                t2 = walk(self.trace.graph, at)
+                t2 = walk(self.trace.structure, at)
             except TutorError:
                 continue
             given = evaluate(expr, t2.values | {a: t2.values[n] for a, n in self.alias.items()})
