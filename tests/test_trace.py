@@ -190,3 +190,16 @@ def test_a_key_with_a_negative_power_grades(tmp_path):
 
     result = check_answers({"expression": "1/x + x^-1", "at": {"x": -2}}, {"f": -1, "df/dx": -0.5})
     assert result["correct"] and result["score"] == 2
+
+
+@pytest.mark.parametrize("text, value, grad", [
+    ("-" * 299_990 + "x", 1, 1),                  # F3: 299,990 unary minuses (an even number)
+    ("+".join(["x"] * 145_000), 145_000, 145_000),  # F3: a 145,000-term sum, just under MAX_CHARS
+])
+def test_input_at_the_parsers_limit_traces_in_bounded_time(text, value, grad):
+    import time
+
+    start = time.process_time()
+    t = bt.trace(text, {"x": 1})
+    assert (t.value, t.gradient["x"]) == (value, grad)
+    assert time.process_time() - start < 20   # about a second; 15-20 s before, and this catches a hang

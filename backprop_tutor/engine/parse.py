@@ -6,7 +6,6 @@ without recursion, however deep the parentheses nest.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from fractions import Fraction
@@ -73,6 +72,8 @@ def names_in(expr: Expr) -> set[str]:
 def call(name: str, args: tuple[Expr, ...], line: int, col: int, text: str) -> Expr:
     """The gate a function call names, with its default arguments filled in."""
     if name not in FUNCTIONS:
+        import difflib  # only for this error message: not imported on the way of valid input
+
         close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(FUNCTIONS))}"
         if name in CONSTANTS or not close:
