@@ -459,3 +459,29 @@ def test_delta_rule_hidden_layer_recursion() -> None:
     assert f"δ_h = {h * (1 - h):.4f} · {d1 - d2:.4f} = {dh:.4f}" in text and f"∂E/∂S = -{dh:.4f}" in text
     quiz = next(s.quiz for s in screens("delta-rule") if s.quiz and "T1" in s.quiz.trace.expr)
     assert f"δ1 = {d1:.4f}, δ2 = {d2:.4f}" in quiz.prompt and float(quiz.expected) == pytest.approx(-dh)
+
+
+def test_learning_loop_asks_the_lectures_questions_in_order() -> None:
+    """D17: the symbolic ∂L/∂w1 and "did the prediction get better?" are quizzes, and the new ŷ
+    (6.19) first appears on the forward-again screens, not in the update's table."""
+    from backprop_tutor.render.terminal import ScreenView
+
+    all_screens = screens("learning-loop")
+    w1 = next(s.quiz for s in all_screens if s.quiz is not None and s.quiz.node == "w1")
+    assert w1.formula == "2*(yhat - y)*w3*x1" and float(w1.expected) == 2 * (8 - 6) * 2.5 * 2
+    assert w1.check("2*(yhat - y)*w3*x1")[0] and not w1.check("2*(yhat - y)*w3")[0]
+    better = next(s for s in all_screens if s.quiz is not None and s.quiz.ask == "value" and "better" in s.quiz.prompt)
+    z = 1.3 * 2 + 2 * -1 + 2.9
+    yhat = 2.34 * max(z, 0) - 2
+    assert float(better.quiz.expected) == pytest.approx((yhat - 6) ** 2) and f"{yhat:.2f}" == "6.19"
+    console = Console(width=200, color_system=None, file=open("/dev/null", "w"))
+    first = None
+    for k, s in enumerate(all_screens):
+        with console.capture() as cap:
+            console.print(ScreenView(s, k + 1, len(all_screens), "learning-loop", reveal=False))
+        if "6.19" in cap.get():
+            first = s
+            break
+    assert first is not None and first.title == "4. Forward again"
+    forward = [s.step.node for s in all_screens if s.kind == "forward" and s.title == "1. Forward"]
+    assert forward[:3] == ["n1", "n2", "n3"]  # from the lecture's (2·1.5) + (-1·2) + 3, not from 1 + 3

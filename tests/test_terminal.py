@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 
 from backprop_tutor.render import layout
-from backprop_tutor.tutor.lesson import find
+from backprop_tutor.tutor.lesson import find, loads
 from backprop_tutor.render.terminal import GraphDrawing, ScreenView, equation, known
 from backprop_tutor.engine.trace import trace
 from backprop_tutor.tutor.screens import build, explain
@@ -105,7 +105,12 @@ def test_update_and_matrix_tables() -> None:
     shown = text(next(ScreenView(s, 1, 1, "l") for s in screens if s.update))
     assert "θ ← θ - η · ∂L/∂θ   (η = 0.01)" in shown and "x ←" not in shown
     assert any(line.split() == ["│", "w1", "│", "1.5", "│", "20", "│", "1.3", "│"] for line in shown.splitlines())
-    assert any(line.split() == ["│", "yhat", "│", "8", "│", "6.19", "│"] for line in shown.splitlines())
+    assert "6.19" not in shown  # learning-loop walks the new forward pass itself (save_as): no table first
+    single = build(loads('id = "u"\ntitle = "U"\nprogram = "yhat = w*x; L = (yhat - y)^2"\nat = {w = 1, x = 2, y = 3}\n'
+                         '[[steps]]\nkind = "update"\nlr = 0.1\nparams = ["w"]', "u.toml"))
+    again = text(next(ScreenView(s, 1, 1, "u") for s in single if s.update))
+    assert "A new forward pass at the new values" in again  # w = 1 - 0.1·(2·(2-3)·2) = 1.4: ŷ = 2.8
+    assert any(line.split() == ["│", "yhat", "│", "2", "│", "2.8", "│"] for line in again.splitlines())
     conv = build(find("convolution"))
     out = next(s for s in conv if s.table and any(m[0] == "output o = x * k" for m in s.table.get("matrices", [])))
     rows = [line.split() for line in text(ScreenView(out, 1, 1, "c")).splitlines()]
@@ -272,3 +277,17 @@ def test_an_intro_screen_shows_the_whole_graph_at_80_and_100_columns(width: int)
     loop = build(find("learning-loop"))
     head = text(ScreenView(loop[0], 1, len(loop), find("learning-loop").title), width)
     assert "…" not in head.splitlines()[0] and find("learning-loop").title.split()[-1] in head
+
+
+def test_a_negation_of_a_number_is_written_out() -> None:
+    """D14g: "n5 = -n4 = -1 = -1" said nothing; the number is negated in brackets."""
+    t = trace("f = exp(-(a*b))", {"a": 1, "b": 1})
+    neg = next(s for s in t.steps if s.phase == "forward" and t.graph.nodes[s.node]["gate"] == "neg")
+    assert text(equation(t, neg)) == f"{neg.node} = -n1 = -(1) = -1"
+
+
+def test_residual_says_what_a_skip_guarantees() -> None:
+    """D13: the skip adds the upstream gradient unchanged; the branch can subtract (w = -5, σ' = 1/4)."""
+    said = "\n".join(s.text for s in build(find("residual")))
+    assert "1 + σ'·w_k" in said and "1 - 1.25 = -0.25" in said and 1 + 0.25 * -5 == -0.25
+    assert "always contributes the term 1" not in said

@@ -28,7 +28,7 @@ END_ROWS = 40   # inputs in the end screen's table
 def _apply(gate: str, args: list[str], negs: list[bool]) -> str:
     """A gate written out: x + y, -a, σ(a), max(a, b)."""
     row = GATES[gate]
-    if gate == "neg":
+    if gate == "neg":  # -(1) = -1, not -1 = -1: the negation of a number is written out
         return f"-({args[0]})" if negs[0] else f"-{args[0]}"
     if row.infix:
         a, b = (f"({s})" if neg and (k or gate in ("pow",)) else s for k, (s, neg) in enumerate(zip(args, negs)))
@@ -75,7 +75,7 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         ins = list(attrs["inputs"])
         symbols = _apply(attrs["gate"], [name(t, i) for i in ins], [False] * len(ins))
         texts, rel = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value)
-        numbers = _apply(attrs["gate"], texts, [float(v) < 0 for v in step.inputs])
+        numbers = _apply(attrs["gate"], texts, [float(v) < 0 or attrs["gate"] == "neg" for v in step.inputs])
         eq.append(f"{name(t, step.node)} = {symbols} = {numbers} {rel} ")
         eq.append(fmt(step.value), VALUE + " bold")
         return eq
@@ -283,14 +283,15 @@ def _tables(s: Any) -> RenderResult:
         for p, (old, grad, new) in u.rows.items():
             table.add_row(p, fmt(old), Text(fmt(grad), GRAD), Text(fmt(new), "bold"))
         yield table
-        named = [n for n in u.after.tape.nodes if u.after.graph.nodes[n]["kind"] == "gate" and u.after.graph.nodes[n]["name"]]
-        yield _caption("A new forward pass at the new values")
-        again = Table()
-        for col in ("node", "before", "after"):
-            again.add_column(col, justify="left" if col == "node" else "right")
-        for n in named:
-            again.add_row(n, fmt(u.before.number(n)), Text(fmt(u.after.number(n)), VALUE))
-        yield again
+        if (s.table or {}).get("again", True):  # else the lesson walks the new forward pass itself
+            named = [n for n in u.after.tape.nodes if u.after.graph.nodes[n]["kind"] == "gate" and u.after.graph.nodes[n]["name"]]
+            yield _caption("A new forward pass at the new values")
+            again = Table()
+            for col in ("node", "before", "after"):
+                again.add_column(col, justify="left" if col == "node" else "right")
+            for n in named:
+                again.add_row(n, fmt(u.before.number(n)), Text(fmt(u.after.number(n)), VALUE))
+            yield again
     if s.runs:
         yield _caption("loss after each number of updates")
         table = Table()

@@ -339,8 +339,10 @@ def _update(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Sc
         update = sgd_step(t, params, lr)
         if step.get("save_as"):
             traces[step.get("save_as")] = update.after
-        return [Screen("update", "", trace=update.after, known=sum(s.phase == "forward" for s in update.after.steps),
-                       update=update)]
+        # a lesson that walks the new forward pass (save_as) shows it there, not in a table first (D17)
+        walked_later = bool(step.get("save_as"))
+        return [Screen("update", "", trace=update.after, update=update, table={"again": not walked_later},
+                       known=0 if walked_later else sum(s.phase == "forward" for s in update.after.steps))]
     # one run per optimizer, or (with batches) one run per list of batch graphs, all with the first optimizer
     feeds = [[_batch(lesson, step, t, traces, name, params) for name in run] for run in batches] if batches else None
     n = len(feeds) if feeds else len(optimizers)
