@@ -485,3 +485,20 @@ def test_learning_loop_asks_the_lectures_questions_in_order() -> None:
     assert first is not None and first.title == "4. Forward again"
     forward = [s.step.node for s in all_screens if s.kind == "forward" and s.title == "1. Forward"]
     assert forward[:3] == ["n1", "n2", "n3"]  # from the lecture's (2·1.5) + (-1·2) + 3, not from 1 + 3
+
+
+def test_activations_teach_the_lectures_advice_and_convolution_goes_product_by_product() -> None:
+    text = "\n".join(s.text for s in screens("activations"))
+    sig2 = 1 / (1 + math.exp(-2))
+    assert f"2 · {sig2:.4f} - 1 = {math.tanh(1):.4f}" in text and f"{2 * sig2 - 1:.4f}" == f"{math.tanh(1):.4f}"
+    assert "not zero-centred" in text and "use ReLU" in text
+    first = [s.step.node for s in screens("convolution") if s.kind == "forward"]
+    assert first[-1] == "o11" and len(first) == 7  # x11·k22, x12·k21, x21·k12, x22·k11 and their sums
+    t = traces("convolution")["main"]
+    assert [float(t.number(n)) for n in first if t.graph.nodes[n]["gate"] == "mul"] == [0 * 1, 80 * 0.5, 20 * 0.25, 40 * 0]
+
+
+def test_negative_literals_are_constants_not_negation_gates() -> None:
+    """D14d: gradient-descent's w*(-2) has no neg gate (the engine folds literals)."""
+    t = traces("gradient-descent")["main"]
+    assert not [n for n in t.graph.nodes if t.graph.nodes[n].get("gate") == "neg"]
