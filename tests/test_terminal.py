@@ -291,3 +291,11 @@ def test_residual_says_what_a_skip_guarantees() -> None:
     said = "\n".join(s.text for s in build(find("residual")))
     assert "1 + σ'·w_k" in said and "1 - 1.25 = -0.25" in said and 1 + 0.25 * -5 == -0.25
     assert "always contributes the term 1" not in said
+
+
+def test_a_fraction_next_to_decimals_is_written_as_a_decimal() -> None:
+    """D14h: "f = 1 / 0.7 = 10/7" mixed an exact fraction with decimals; 1/0.7 = 1.428…"""
+    t = trace("1/(w*x+b)", {"w": 0.5, "x": 2, "b": -0.3})
+    last = [s for s in t.steps if s.phase == "forward"][-1]
+    assert text(equation(t, last)) == f"f = 1 / n2 = 1 / 0.7 = {1 / 0.7:.2f}"
+    assert text(equation(T, [s for s in T.steps if s.phase == "forward"][0])) == "q = x + y = -2 + 5 = 3"  # exact stays

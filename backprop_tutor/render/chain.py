@@ -131,8 +131,8 @@ def _half_unit(text: str) -> Fraction:
     return Fraction(1, 2 * 10 ** len(mantissa.split(".")[1])) * Fraction(10) ** int(exponent or 0)
 
 
-def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", result: "Number") -> tuple[list[str], str]:
-    """The operands as printed, and "=" or "≈", so that an equation can be checked with a pencil.
+def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", result: "Number") -> tuple[list[str], str, str]:
+    """The operands and the result as printed, with "=" or "≈" between: an equation a pencil checks.
 
     `compute` is the gate (from GATES) or the sum: applied to the *printed* operands it must give
     the printed result to half a unit of its last digit ("0.197 · 2 = 0.39", not "0.20 · 2 =
@@ -141,30 +141,37 @@ def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", re
 
     Examples:
         >>> checkable(lambda a, b: a * b, [0.19661193324148188, Fraction(2)], 0.39322386648296376)
-        (['0.197', '2'], '=')
+        (['0.197', '2'], '=', '0.39')
         >>> checkable(lambda a, b: a + b, [Fraction(-2), Fraction(6)], Fraction(4))
-        (['-2', '6'], '=')
+        (['-2', '6'], '=', '4')
+        >>> checkable(lambda a, b: a / b, [Fraction(1), Fraction(7, 10)], Fraction(10, 7))
+        (['1', '0.7'], '=', '1.43')
     """
+    # exact fractions next to decimals read badly (1 / 0.7 = 10/7): once one number is a decimal,
+    # a fraction that is not one is written as a decimal too (D14h)
+    if any("." in fmt(x) for x in (*operands, result)):
+        operands = [float(x) if "/" in fmt(x) else x for x in operands]
+        result = float(result) if "/" in fmt(result) else result
     want = fmt(result)
     try:
         target, slack = _read(want), _half_unit(want)
     except (ValueError, ZeroDivisionError):  # inf, nan: nothing to check
-        return [fmt(x) for x in operands], "="
+        return [fmt(x) for x in operands], "=", want
     slack = slack * (1 + Fraction(1, 10**9)) + abs(target) * Fraction(1, 10**12)
     for digits in range(2, MAX_DIGITS + 1):
         texts = [fmt(x, digits) for x in operands]
         try:
             got = compute(*(_read(t) for t in texts))
             if abs(Fraction(got) - target) <= slack:
-                return texts, "="
+                return texts, "=", want
         except (ArithmeticError, ValueError, TypeError):
             break
         if all(fmt(x, digits) == fmt(x, digits + 1) for x in operands):  # nothing more to show
             break
-    return [fmt(x) for x in operands], "≈"
+    return [fmt(x) for x in operands], "≈", want
 
 
-def checkable_sum(terms: "Sequence[Number]", total: "Number") -> tuple[list[str], str]:
+def checkable_sum(terms: "Sequence[Number]", total: "Number") -> tuple[list[str], str, str]:
     """Terms of a sum as printed, and "=" or "≈" (see `checkable`)."""
     return checkable(lambda *xs: sum(xs, Fraction(0)), terms, total)
 

@@ -74,10 +74,10 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         attrs = t.graph.nodes[step.node]
         ins = list(attrs["inputs"])
         symbols = _apply(attrs["gate"], [name(t, i) for i in ins], [False] * len(ins))
-        texts, rel = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value)
+        texts, rel, result = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value)
         numbers = _apply(attrs["gate"], texts, [float(v) < 0 or attrs["gate"] == "neg" for v in step.inputs])
         eq.append(f"{name(t, step.node)} = {symbols} = {numbers} {rel} ")
-        eq.append(fmt(step.value), VALUE + " bold")
+        eq.append(result, VALUE + " bold")
         return eq
     if step.wrt is None:
         eq.append(f"∂{out}/∂{out} = ")
@@ -97,12 +97,12 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     up = factor(up_expr) if short else f"∂{out}/∂{node}"
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
-    texts, rel = checkable(lambda a, b: a * b, [step.upstream, step.local], step.value)
+    texts, rel, result = checkable(lambda a, b: a * b, [step.upstream, step.local], step.value)
     symbols, numbers = f"{up} · {local}", _apply("mul", texts, neg)
     # at the output gate ∂f/∂f · ∂f/∂q would read as circular: name the second factor the local derivative
     chain = f"∂{out}/∂{node} · " + (f"(local ∂{node}/∂{wrt})" if step.node == t.output else f"∂{node}/∂{wrt}")
     eq.append(f"{lhs} = {chain} = {symbols} " + (f"= {numbers} {rel} " if numbers != symbols else f"{rel} "))
-    eq.append(fmt(step.value), GRAD + " bold")
+    eq.append(result, GRAD + " bold")
     pattern = _const_pattern(t, step.node) or PATTERNS.get(t.graph.nodes[step.node]["gate"])
     if pattern:
         eq.append(f"\n({pattern})", "dim")
@@ -112,10 +112,10 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         parts = index(t).branches(t, step.wrt, step.branch)
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
                   f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
-        terms, rel = _terms(parts, step.total)
+        terms, rel, total = _terms(parts, step.total)
         eq.append(terms + (" + …" if step.branch < step.branches else ""))
         eq.append(f" {rel} ")
-        eq.append(fmt(step.total) + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
+        eq.append(total + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
     return eq
 
 
@@ -140,13 +140,13 @@ def _const_pattern(t: "Trace", node: str) -> str | None:
     return "an add-constant gate passes the gradient unchanged"
 
 
-def _terms(parts: list, total: Any) -> tuple[str, str]:
+def _terms(parts: list, total: Any) -> tuple[str, str, str]:
     """A sum written out, 1 + 2 - 3, with "=" or "≈" before its total (digits enough to add up by
     hand); a long one as its first and last terms around "…" (a line, not a page)."""
     if len(parts) <= SUM_TERMS:
-        texts, rel = checkable_sum(parts, total)
+        texts, rel, shown_total = checkable_sum(parts, total)
     else:
-        texts, rel = [fmt(p) for p in parts], "="
+        texts, rel, shown_total = [fmt(p) for p in parts], "=", fmt(total)
     shown = texts if len(texts) <= SUM_TERMS else [*texts[:SUM_TERMS - 2], None, *texts[-2:]]
     out = ""
     for k, p in enumerate(shown):
@@ -154,7 +154,7 @@ def _terms(parts: list, total: Any) -> tuple[str, str]:
             out += f" + … ({len(parts) - SUM_TERMS} terms not shown)"
         else:
             out += (p if k == 0 else f" - {p[1:]}" if p.startswith("-") else f" + {p}")
-    return out, rel
+    return out, rel, shown_total
 
 
 KEYS = "[Enter/n/→] next   [b/←] back   [r] restart   [h] hint   [q] quit"
