@@ -125,3 +125,23 @@ def test_the_score_counts_only_the_quizzes_reached() -> None:
     assert score_line(0, 1, 3) == "Score: 0 of 1 answered so far (3 quizzes in this lesson)."
     assert score_line(0, 0, 3) == "No quiz answered yet (3 in this lesson)."
     assert score_line(2, 3, 3) == "Score: 2 of 3 quiz questions right."
+
+
+def test_question_mark_after_a_wrong_answer_gives_the_next_hint() -> None:
+    """D16: `?` repeated the hint a wrong answer had just shown; it now moves on to the numbers."""
+    import io
+
+    from rich.console import Console
+
+    from backprop_tutor.tutor.lesson import find
+    from backprop_tutor.tutor.session import QUIT, interact
+    from backprop_tutor.tutor.screens import build
+
+    screens = build(find("chain-rule"))
+    first = next(k for k, s in enumerate(screens) if s.quiz is not None)
+    answers = iter([("answer", "5"), ("answer", "?"), ("key", QUIT)])
+    interact(screens, "chain-rule", Console(file=io.StringIO(), width=100, color_system=None), first + 1,
+             key=lambda: QUIT, answer=lambda _: next(answers))
+    said = screens[first].quiz.said
+    assert said[0].startswith("Not quite (5).") and said[0].endswith("Hint: f is the gate '*' applied to q, z")
+    assert said[1] == "Hint: q = 3, z = -4"
