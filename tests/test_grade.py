@@ -321,3 +321,22 @@ def test_an_outer_time_limit_running_out_inside_sympy_is_not_swallowed(monkeypat
                     pass
             except Exception:  # noqa: BLE001, S110 - a broad except on the way does not stop a Timeout
                 pass
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_the_key_or_a_submission_as_out_is_refused_even_with_force(tmp_path: Path, force: list[str]) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a.toml").write_text(GOOD.format(sid="a"))
+    (subs / "b.toml").write_text(GOOD.format(sid="b"))
+    key = tmp_path / "key.toml"
+    key.write_text(KEY.read_text())
+    hardlink = tmp_path / "same-as-a.csv"
+    hardlink.hardlink_to(subs / "a.toml")
+    for out, what in [(key, "is the answer key"), (subs / "a.toml", "is a submission (a.toml)"),
+                      (hardlink, "is a submission (a.toml)"), (subs / "." / ".." / "subs" / "b.toml", "(b.toml)")]:
+        result = CliRunner().invoke(app, ["grade", str(subs), "--key", str(key), "--out", str(out), *force])
+        assert result.exit_code == 2 and what in result.output and result.output.count("\n") == 1, result.output
+    assert key.read_text() == KEY.read_text()
+    assert (subs / "a.toml").read_text() == GOOD.format(sid="a") == hardlink.read_text()
+    assert (subs / "b.toml").read_text() == GOOD.format(sid="b")

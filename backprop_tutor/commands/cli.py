@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -124,17 +125,27 @@ def _usage_text(err: Exception) -> str:
     return text
 
 
+def _stop(signum: int, frame: Any) -> None:
+    """SIGTERM or SIGHUP: unwind like Ctrl-C does, so every `finally` runs (grading workers stop, temporary
+    files go), then exit as the signal would have (128 + its number)."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the `tutor` console script: every error is one line on stderr."""
     from ._encoding import safe_streams
 
     safe_streams()
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:  # nohup's ignored SIGHUP stays ignored
+            signal.signal(sig, _stop)
     click_error, usage_error = _click_exceptions()
     try:
         code = app(standalone_mode=False)
         sys.stdout.flush()
-    except SystemExit:  # Rich's and click's own EPIPE handling exit 1, after pointing stdout at /dev/null
-        if not _stdout_gone():
+    except SystemExit as stop:  # Rich's and click's own EPIPE handling exit 1, after pointing stdout at /dev/null
+        if stop.code != 1 or not _stdout_gone():
             raise
         code = CLOSED_PIPE
     except usage_error as err:  # bad options: one line, with where to look

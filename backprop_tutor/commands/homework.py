@@ -146,13 +146,14 @@ def grade(
 
     from ..homework.autograder import FORMATS, to_results
     from ..homework.grade import grade as run, job_from_key, submissions as listing
-    from ..homework.gradebook import refuse_overwrite, summary, to_csv, to_json, write_atomic
+    from ..homework.gradebook import refuse_inputs, refuse_overwrite, summary, to_csv, to_json, write_atomic
     from ..homework.tables import summary_view
 
     fmt = _pick(as_json, format_, "csv")
     to_stdout = str(out) == "-"
-    if not to_stdout:
-        refuse_overwrite(out, force)  # before the work, not after it
+    if not to_stdout:  # before the work, not after it; the key or a student's file never, even with --force
+        refuse_inputs(out, key, listing(submissions, skip=[key]))
+        refuse_overwrite(out, force)
     job = job_from_key(key, timeout=timeout, memory_mb=memory)
     paths = listing(submissions, skip=[key] if to_stdout else [key, out])  # an earlier gradebook is no submission
     progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

@@ -1,26 +1,42 @@
 """Grade a directory of submissions against a key: every file gets a row, whatever it holds.
 
-Submissions are checked in worker processes (both cores) with an address-space limit; each one
-runs under a time limit, so a hostile file costs its own row (score 0, the reason) and the batch
-goes on. A worker that dies or hangs anyway (killed, stuck in C code) loses only its chunk, which
-is re-run in halves down to the one culprit file. The key's problem is traced once per worker.
+Submissions are checked one per task in a pool of worker processes (pebble's ProcessPool: both
+cores, whatever the class size) with an address-space limit; each one runs under a time limit, so a
+hostile file costs its own row (score 0, the reason) and the batch goes on. A worker that hangs
+anyway (stuck in C code) is killed by the pool past the limit, and one that dies costs only the
+file it was checking. The key's problem is traced once per worker. However the grading ends (done,
+an exception, Ctrl-C, SIGTERM turned into SystemExit by the CLI), the pool's workers are stopped.
+Workers start from a forkserver where there is one, else by spawning (Windows, and macOS's default).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
-import resource
-from collections.abc import Callable, Sequence
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pebble import ProcessExpired, ProcessPool
+
 from ..errors import HomeworkError, TutorError
 from .problem import Problem, load
 
-CHUNK = 100               # submissions per task: few round trips, little lost if a worker dies
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no address-space limit, the time limits still hold
+    resource = None  # type: ignore[assignment]
+
+GRACE = 5.0               # seconds past a submission's own time limit before the pool kills its worker
+STALL = 120.0             # seconds with no row at all (no worker can start): the rest get a row saying so
+HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 MAX_TIMEOUT = 3600.0      # seconds per submission: an hour is already no limit for a homework
 MIN_MEMORY_MB = 256       # below this a worker cannot even import SymPy
 MAX_MEMORY_MB = (2**63 - 1) >> 20   # setrlimit takes the bytes as a signed 64-bit number
@@ -113,41 +129,60 @@ def grade_file(path: str, job: Job) -> dict[str, Any]:
     return row
 
 
-def _init(job: Job) -> None:
-    """Worker start: cap the address space, trace the key's problem and import what checking needs, once.
+_JOB: Job | None = None  # a worker's key, set once by _init
+_BROKEN = ""             # why this worker cannot check anything, if it cannot
+
+
+def _init(job: Job, started: Any = None) -> None:
+    """Worker start: trace the key's problem and import what checking needs, once; then cap the address space.
 
     Nothing may be imported for the first time under a submission's time limit: an import that the
     timer cuts short leaves SymPy half-initialised in sys.modules (a second Expr class: "non-Expr
     arguments in Add" warnings, then TypeErrors), and every later file in the worker fails with it.
+    A failure here (too little memory) is kept and becomes each row's reason: a worker whose
+    initializer raised would be restarted by the pool forever.
     """
-    limit = job.memory_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
-    import sympy as sp
+    global _JOB, _BROKEN
+    _JOB, _BROKEN = job, ""
+    if started is not None:
+        started.release()
+    try:
+        import sympy as sp
 
-    from ..engine import symbolic  # noqa: F401
-    from . import autograder, tables, wrong_step  # noqa: F401 - feedback() reads tables.where_text
-    from .key import prepare
+        from ..engine import symbolic  # noqa: F401
+        from . import autograder, tables, wrong_step  # noqa: F401 - feedback() reads tables.where_text
+        from .key import prepare
 
-    x = sp.Symbol("x")
-    sp.simplify(sp.exp(x) - x + sp.log(x))  # simplify imports some 35 more modules on first use
+        x = sp.Symbol("x")
+        sp.simplify(sp.exp(x) - x + sp.log(x))  # simplify imports some 35 more modules on first use
 
-    key = prepare(job.problem)
-    for name in job.expected:  # the key's own formulas, once, not on a student's clock
-        try:
-            key.formula_of(key.target(name))
-        except TutorError:  # a hand-built Job: the rows will say what is wrong with it
-            pass
+        key = prepare(job.problem)
+        for name in job.expected:  # the key's own formulas, once, not on a student's clock
+            try:
+                key.formula_of(key.target(name))
+            except TutorError:  # a hand-built Job: the rows will say what is wrong with it
+                pass
+        if resource is not None:  # last: the trusted set-up above is not the submissions' to pay for
+            limit = job.memory_mb * 1024 * 1024
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    except Exception as err:  # noqa: BLE001 - our bug or the machine's: each row says so
+        cause: BaseException | None = err
+        while cause is not None and not isinstance(cause, MemoryError):  # an import turns it into ImportError
+            cause = cause.__cause__ or cause.__context__
+        _BROKEN = (f"needed more than {job.memory_mb} MB to check" if cause is not None
+                   else f"the grader could not start ({type(err).__name__}: {err})")
 
 
-def _chunk(paths: Sequence[str], job: Job) -> list[dict[str, Any]]:
-    rows = []
-    for p in paths:
-        try:
-            rows.append(grade_file(p, job))
-        except Exception as err:  # noqa: BLE001 - our bug must not sink the batch: the row says so
-            rows.append(_failed(p, job, f"the grader failed on this file ({type(err).__name__}: {err})"))
-    return rows
+def _one(path: str) -> dict[str, Any]:
+    """A worker's task: one submission's row (a bug of ours on a file costs that row, not the batch)."""
+    assert _JOB is not None
+    if _BROKEN:
+        return _failed(path, _JOB, _BROKEN)
+    try:
+        return grade_file(path, _JOB)
+    except Exception as err:  # noqa: BLE001
+        return _failed(path, _JOB, f"the grader failed on this file ({type(err).__name__}: {err})")
 
 
 def _failed(path: str, job: Job, why: str) -> dict[str, Any]:
@@ -172,61 +207,88 @@ def submissions(directory: str | os.PathLike, skip: Sequence[str | os.PathLike] 
                   and os.path.abspath(p) not in skipped and os.path.realpath(p) not in skipped)
 
 
-def grade(paths: Sequence[str], job: Job, workers: int = 2,
-          advance: Callable[[int], None] = lambda n: None) -> list[dict[str, Any]]:
-    """A row per path, in order, graded by `workers` processes."""
+def context(start_method: str | None = None) -> Any:
+    """The multiprocessing context of the workers: a forkserver with checking preloaded where the
+    platform has one (fast starts, no fork of a threaded parent), else spawn."""
+    method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["backprop_tutor.homework.check", "lark", "networkx"])
+    return ctx
+
+
+def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[int], None] = lambda n: None,
+          start_method: str | None = None) -> list[dict[str, Any]]:
+    """A row per path, in order, graded by `workers` processes; `advance(1)` after each file."""
     limits(job.timeout, job.memory_mb, least_mb=1)  # a Job built by hand: a worker would fail on each
     rows: dict[str, dict] = {}
-    todo = [list(paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
-    while todo:  # a chunk whose worker died or hung is split in two and re-run, down to the culprit
-        failed, todo = _run(todo, job, workers, rows, advance), []
-        for chunk in failed:
-            if len(chunk) > 1:
-                todo += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
-            elif _run([chunk], job, 1, rows, advance):  # alone, so no neighbour's crash counts against it
-                rows[chunk[0]] = _failed(chunk[0], job, f"the worker checking it died or hung (over "
-                                                        f"{job.timeout:g} s or {job.memory_mb} MB)")
+    if paths:
+        finished: queue.SimpleQueue = queue.SimpleQueue()
+        ctx, n = context(start_method), max(1, min(workers, len(paths)))
+        started = ctx.Semaphore(0)
+        pool = ProcessPool(max_workers=n, initializer=_init, initargs=(job, started), context=ctx)
+        try:
+            futures = {}
+            with _signals_held():  # the first schedule starts the workers; they are waited for
+                for path in paths:
+                    future = pool.schedule(_one, (path,), timeout=job.timeout + GRACE)
+                    futures[future] = path
+                    future.add_done_callback(finished.put)
+                deadline = time.monotonic() + STALL
+                for _ in range(n):
+                    if not started.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                        break  # a worker that cannot start: its files' rows say so below
+            for _ in futures:
+                try:
+                    future = finished.get(timeout=STALL + job.timeout)
+                except queue.Empty:  # no row for minutes: no worker can start, or every one is stuck
+                    break
+                rows[futures[future]] = _row(future, futures[future], job)
                 advance(1)
+        finally:  # however we leave (an exception, SIGTERM as SystemExit, Ctrl-C): no worker outlives us
+            with _signals_held():  # a second Ctrl-C must not cut the clean-up short
+                pool.stop()
+                pool.join()
     dup: dict[str, str] = {}
     for p in paths:
-        r = rows[p]
+        r = rows.setdefault(p, _failed(p, job, "no worker could check it (the grader stalled); grade it again"))
         if r["student"] in dup:
             r["note"] = (r["note"] + "; " if r["note"] else "") + f"same student id as {dup[r['student']]}"
         dup.setdefault(r["student"], r["file"])
     return [rows[p] for p in paths]
 
 
-def _run(chunks: list[list[str]], job: Job, workers: int, rows: dict,
-         advance: Callable[[int], None]) -> list[list[str]]:
-    """Grade chunks in a fresh pool; the chunks whose worker died or hung are returned."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["backprop_tutor.homework.check", "lark", "networkx"])  # workers fork with them loaded
-    pool = cf.ProcessPoolExecutor(max(1, min(workers, len(chunks))), mp_context=ctx, initializer=_init,
-                                  initargs=(job,))
-    failed: list[list[str]] = []
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP (handled as usual right after) while the pool starts its workers:
+    unwound before a worker has read what it runs, we would orphan it, or wait for it forever while
+    exiting, and it would print a traceback once the pool's pipes are gone. Starting takes a second or two.
+    (Python-level handlers, not a signal mask: any thread may receive a signal, e.g. the progress bar's.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    before = {sig: signal.getsignal(sig) for sig in HELD}
+    for sig, handler in before.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
-        pending = {pool.submit(_chunk, c, job): c for c in chunks}
-        while pending:
-            budget = 30 + max(len(c) for c in pending.values()) * job.timeout
-            done, _ = cf.wait(pending, timeout=budget, return_when=cf.FIRST_COMPLETED)
-            if not done:  # hung past every bound: stop the workers, retry what is left
-                _kill(pool)
-                failed += list(pending.values())
-                break
-            for fut in done:
-                chunk = pending.pop(fut)
-                try:
-                    for row, path in zip(fut.result(), chunk):
-                        rows[path] = row
-                    advance(len(chunk))
-                except cf.process.BrokenProcessPool:
-                    failed.append(chunk)
+        yield
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return failed
+        for sig, handler in before.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)
 
 
-def _kill(pool: cf.ProcessPoolExecutor) -> None:
-    """Stop a pool's workers (ProcessPoolExecutor has no public way to kill a hung worker)."""
-    for proc in list(getattr(pool, "_processes", {}).values()):
-        proc.kill()
+def _row(future: cf.Future, path: str, job: Job) -> dict[str, Any]:
+    """The row a finished task gives: its result, or why its worker did not give one."""
+    try:
+        return future.result()
+    except cf.TimeoutError:
+        return _failed(path, job, f"took longer than {job.timeout:g} s to check (its worker hung and was stopped)")
+    except ProcessExpired as err:
+        return _failed(path, job, f"the worker checking it died or hung (exit {err.exitcode}; over "
+                                  f"{job.timeout:g} s or {job.memory_mb} MB?)")
+    except Exception as err:  # noqa: BLE001 - e.g. a row that cannot be sent back: that row says so
+        return _failed(path, job, f"the grader failed on this file ({type(err).__name__}: {err})")

@@ -90,6 +90,36 @@ def refuse_overwrite(path: str | os.PathLike, force: bool) -> None:
         raise TutorError(f"cannot write {os.fspath(path)!r}: {folder!r} is not a writable directory")
 
 
+GRADEBOOK_STARTS = (b"student,file", b'{\n "key": ', b'{\n "format": ')  # CSV, JSON, results
+
+
+def refuse_inputs(out: str | os.PathLike, key: str | os.PathLike, submissions: Sequence[str | os.PathLike]) -> None:
+    """TutorError when --out is a file the run reads: the key, or a submission (--force or not).
+
+    A file in the submissions folder that is an earlier gradebook (it starts as one does, which no
+    valid TOML does) is no submission: replacing it with --force is what the user asked for."""
+    def same(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+        try:
+            return os.path.samefile(a, b)
+        except OSError:
+            return os.path.realpath(a) == os.path.realpath(b)
+
+    if same(out, key):
+        raise TutorError(f"--out {os.fspath(out)!r} is the answer key; choose another file for the gradebook")
+    for path in submissions:
+        if same(out, path) and not _is_gradebook(path):
+            raise TutorError(f"--out {os.fspath(out)!r} is a submission ({os.path.basename(path)}); write the "
+                             f"gradebook outside the submissions folder")
+
+
+def _is_gradebook(path: str | os.PathLike) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(32).startswith(GRADEBOOK_STARTS)
+    except OSError:
+        return False
+
+
 def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over: never a half-written file."""
     refuse_overwrite(path, force)
