@@ -12,12 +12,32 @@ class ParseError(TutorError):
 
     def __init__(self, text: str, line: int, col: int, why: str) -> None:
         self.line, self.col, self.why = line, col, why
-        source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-        if len(source) > 70:  # keep the caret line readable for long input: a window around col
-            start = max(0, col - 1 - 35)
-            source, col = source[start:start + 70], col - start
-        where = f"line {line}, column {col}" if text.count("\n") else f"column {col}"
-        super().__init__(f"{why} ({where})\n  {source}\n  {' ' * (col - 1)}^")
+        lines = text.splitlines()
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        where = f"line {line}, column {col:,}" if text.count("\n") else f"column {col:,}"
+        shown, caret = window(source, col)
+        super().__init__(f"{why} ({where})\n  {shown}\n  {' ' * caret}^")
+
+
+WIDTH = 70  # characters of a long source line shown around the error's column
+
+
+def window(source: str, col: int, width: int = WIDTH) -> tuple[str, int]:
+    """The part of a long line around the 1-based column `col`, with … where it is cut, and the caret's offset.
+
+    Examples:
+        >>> window("x + y", 3)
+        ('x + y', 2)
+        >>> shown, caret = window("(" * 1000 + "x" + ")" * 1000, 1001, 20)
+        >>> len(shown), shown[0], shown[caret], shown[-1]
+        (22, '…', 'x', '…')
+    """
+    if len(source) <= width:
+        return source, col - 1
+    start = max(0, min(col - 1 - width // 2, len(source) - width))
+    shown = source[start:start + width]
+    left, right = ("…" if start > 0 else ""), ("…" if start + width < len(source) else "")
+    return left + shown + right, col - 1 - start + len(left)
 
 
 class UnknownGateError(ParseError):

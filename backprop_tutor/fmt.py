@@ -3,6 +3,7 @@ sensibly otherwise (`0.73`, `-0.20`, `1.2e-05`). Full precision stays in the Tra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 
@@ -57,3 +58,14 @@ def _decimal(x: Fraction) -> str:
         d, rest = divmod(rest, x.denominator)
         digits += str(d)
     return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
+
+
+def name_list(items: Sequence[str], most: int = 4, quote: bool = True) -> str:
+    """A readable list of names: the first `most`, then how many more (an error stays one short line).
+
+    Examples:
+        >>> name_list(["x", "y"]), name_list([f"w{i}" for i in range(10_000)])
+        ("'x', 'y'", "'w0', 'w1', 'w2', 'w3' and 9,996 more")
+    """
+    shown = [repr(x) if quote else x for x in items[:most]]
+    return ", ".join(shown) + (f" and {len(items) - most:,} more" if len(items) > most else "")

@@ -31,12 +31,14 @@ def read_text(path: str) -> str:
     data = sys.stdin.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
         raise TutorError(f"standard input is over {MAX_FILE:,} characters; split it")
-    return data
+    return data.removeprefix("\ufeff")
 
 
 def program_text(expr: str | None, file: str | None) -> str:
     """The program from the EXPR argument or --file (exactly one)."""
-    if (expr is None) == (file is None):
+    if expr is not None and file is not None:
+        raise TutorError(f"both an expression ({expr!r}) and --file {file} were given; give one of them")
+    if expr is None and file is None:
         raise TutorError("give an expression, e.g. tutor grad '(x+y)*z' --at x=-2,y=5,z=-4, or --file FILE")
     return expr if expr is not None else read_text(file)
 
@@ -57,9 +59,14 @@ def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
     if at_file is not None:
         text = read_text(str(at_file))
         try:
-            data = json.loads(text, object_pairs_hook=_unique) if str(at_file).endswith(".json") \
-                else tomllib.loads(text)
-        except (ValueError, tomllib.TOMLDecodeError) as err:
+            # numbers as their text: values_from reads it exactly and says what is wrong with 1e400 or a
+            # 5,000-digit integer (as floats they were "inf" and Python's int-conversion advice)
+            data = json.loads(text, object_pairs_hook=_unique, parse_int=str, parse_float=str) \
+                if str(at_file).endswith(".json") else tomllib.loads(text, parse_float=str)
+        except ValueError as err:  # json's errors and tomllib.TOMLDecodeError are ValueErrors
+            if "integer string conversion" in str(err):  # Python's bound on int(text): not the user's business
+                raise TutorError(f"{str(at_file)!r} holds an integer of thousands of digits, too large for float64 "
+                                 f"(at most about 1.8e308); give a smaller number") from None
             raise TutorError(f"{str(at_file)!r} is not valid {'JSON' if str(at_file).endswith('.json') else 'TOML'}: "
                              f"{err}") from None
         except RecursionError:  # both parsers recurse on nested arrays and tables

@@ -149,6 +149,8 @@ def main() -> None:
             raise
         code = CLOSED_PIPE
     except usage_error as err:  # bad options: one line, with where to look
+        if not err.format_message():  # `tutor`, `tutor lesson`: no arguments, so the help was printed
+            sys.exit(0)
         where = err.ctx.command_path if err.ctx else "tutor"
         typer.echo(f"Error: {_usage_text(err)} (see '{where} --help')", err=True)
         code = err.exit_code

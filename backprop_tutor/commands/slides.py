@@ -123,7 +123,7 @@ def slides(
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("slides", total=None)
         earlier = stale(out)  # removed by build, once the new deck is drawn
-    written = build(t, out, kinds, theme, engine, steps=chosen, heading=heading,
+        written = build(t, out, kinds, theme, engine, steps=chosen, heading=heading,
                         progress=lambda done, total: bar.update(task, completed=done, total=total))
     typer.echo(f"wrote {len(written)} files for {len(chosen)} of {len(t.steps)} steps into {out}/")
     for path in written:

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..errors import DomainError, MissingValueError, ValueInputError
+from ..fmt import name_list
 from .graph import build
 from .parse import Program
 from .tape import Tape
@@ -195,13 +196,13 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     inputs = graph.graph["inputs"]
     missing = [x for x in inputs if x not in given]
     if missing:
-        hint = ",".join(f"{x}=…" for x in missing)
-        raise MissingValueError(f"no value for {', '.join(map(repr, missing))}; pass --at {hint}")
+        hint = ",".join(f"{x}=…" for x in missing[:4]) + (",…" if len(missing) > 4 else "")
+        raise MissingValueError(f"no value for {name_list(missing)}; pass --at {hint}")
     if len(given) > len(inputs):
         known = set(inputs)
         extra = [x for x in given if x not in known]
-        raise ValueInputError(f"{', '.join(map(repr, extra))} {'is not an input' if len(extra) == 1 else 'are not inputs'}"
-                              f" of this expression (its inputs: {', '.join(inputs) or 'none'}); remove "
+        raise ValueInputError(f"{name_list(extra)} {'is not an input' if len(extra) == 1 else 'are not inputs'}"
+                              f" of this expression (its inputs: {name_list(inputs, 8, quote=False) or 'none'}); remove "
                               f"{'it' if len(extra) == 1 else 'them'}")
     tape = Tape.of(graph)
     seed: list[Any] = [0.0] * len(tape.nodes)

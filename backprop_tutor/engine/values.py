@@ -36,7 +36,8 @@ def values_from(at: Mapping[str, Any]) -> dict[str, Number | int]:
                 raw = sign * number(body)
             except ValueError as err:
                 why = str(err) if "out of range" in str(err) or "too long" in str(err) else "not a number"
-                raise ValueInputError(f"the value of {name!r} is {raw!r}: {why}; write e.g. {name}=0.5") from None
+                shown = repr(raw) if len(raw) <= 40 else f"'{raw[:16]}…{raw[-8:]}' ({len(raw):,} characters)"
+                raise ValueInputError(f"the value of {name!r} is {shown}: {why}; write e.g. {name}=0.5") from None
         elif isinstance(raw, float) and not math.isfinite(raw):
             raise ValueInputError(f"the value of {name!r} is {raw!r}; give a finite number")
         try:

@@ -18,6 +18,7 @@ from typing import Any
 
 from .diagnose import WORDS, Mistakes
 from ..errors import HomeworkError, ParseError, TutorError
+from ..fmt import name_list
 from .formula import evaluate, sympy_zero, tame
 from .problem import Problem, problem_from
 from ..engine.parse import names_in
@@ -67,8 +68,8 @@ class Key:
         graph = build(problem.text, expand=False)  # plain data: the networkx view is made only if asked
         at = dict(problem.at)  # once: rebuilt per input, 20,000 inputs took a minute (F2)
         if missing := [x for x in graph.graph["inputs"] if x not in at]:  # the engine says --at
-            raise TutorError(f"no value for {', '.join(map(repr, missing))}; add "
-                             f"{', '.join(f'{x} = …' for x in missing)} to [problem] at")
+            raise TutorError(f"no value for {name_list(missing)}; add "
+                             f"{name_list([f'{x} = …' for x in missing], quote=False)} to [problem] at")
         self.trace = t = walk(graph, at)
         self.out = t.output_name
         self.names = [n for n, kind in zip(t.tape.nodes, t.tape.kinds) if kind != "const"]
@@ -236,4 +237,4 @@ def _fits(x: Number) -> bool:
 
 def _hint(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name, names, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f" (nodes: {', '.join(names)})"
+    return f"; did you mean {close[0]!r}?" if close else f" (nodes: {name_list(names, 12, quote=False)})"

@@ -94,7 +94,7 @@ def loads(text: str, path: str = "<homework>") -> Homework:
     if len(text) > MAX_BYTES:
         raise HomeworkError(f"{path}: the text is {len(text):,} characters; the limit is {MAX_BYTES:,}")
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=_parse_float)
     except tomllib.TOMLDecodeError as err:
         raise HomeworkError(f"{path}: not valid TOML: {err}") from None
     except RecursionError:  # tomllib recurses on nested arrays and inline tables
@@ -165,14 +165,23 @@ def problem_from(table: dict, fail: Any) -> Problem:
                    tuple(params) if params is not None else None)
 
 
+class _Huge(float):
+    """A TOML float that is finite as written but past float64 (1e400): "too large", not "inf"."""
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    return _Huge(value) if math.isinf(value) and "inf" not in text else value
+
+
 def _answer(raw: Any, fail: Any) -> Any:
     """A number or a formula's text, as given; anything else is refused."""
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         return _raise(fail(f"must be a number or a formula in quotes, got {type(raw).__name__}"))
+    if isinstance(raw, _Huge) or isinstance(raw, int) and not isinstance(raw, bool) and not _float64(raw):
+        return _raise(fail(TOO_LARGE))
     if isinstance(raw, float) and not math.isfinite(raw):
         return _raise(fail(f"is {raw!r}; give a finite number"))
-    if isinstance(raw, int) and not _float64(raw):
-        return _raise(fail(TOO_LARGE))
     if isinstance(raw, str) and len(raw) > MAX_FORMULA:
         return _raise(fail(f"is a formula of {len(raw):,} characters; at most {MAX_FORMULA:,}"))
     return raw
@@ -200,6 +209,8 @@ def _not_a_value(value: Any) -> str:
 
     if isinstance(value, bool) or not isinstance(value, int | float | str) or value in ("", "+", "-"):
         return f"= {_short(value)} is not a number"
+    if isinstance(value, _Huge):
+        return TOO_LARGE
     if isinstance(value, float) and not math.isfinite(value):
         return f"= {value!r} is not a finite number"
     if isinstance(value, str) and _num(value) is None:

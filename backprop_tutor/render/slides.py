@@ -9,7 +9,10 @@ tex: every step's equation as LaTeX, one Beamer frame per step.  handout: worksh
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,6 +117,8 @@ def parse_steps(text: str | None, count: int) -> list[int]:
             lo, hi = int(first), int(last) if dash else int(first)
         except ValueError:
             raise TutorError(f"--steps expects numbers and ranges such as 1-8,21; got {part!r}") from None
+        if lo > hi:
+            raise TutorError(f"--steps {part!r} runs backwards; write {hi}-{lo}")
         if not 1 <= lo <= hi <= count:
             raise TutorError(f"--steps {part!r} is outside the walkthrough's steps 1 to {count}")
         chosen.update(range(lo - 1, hi))
@@ -136,6 +141,8 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
         from .handout import check_handout
 
         check_handout(t)
+    if out.exists() and not out.is_dir():
+        raise TutorError(f"--out {os.fspath(out)!r} is a file; give a directory for the deck (it is created)")
     out.mkdir(parents=True, exist_ok=True)
     vector = "pdf" in formats and gv.find(engine)[0] == "dot"  # graphviz-pure has no PDF writer
     need = [f for f in ("svg", "png") if f in formats or (f == "svg" and "html" in formats) or
@@ -150,8 +157,27 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
 
     sources = [to_dot(t, i, theme) for i in chosen] if need else []
     images = dict(zip(chosen, gv.render(sources, need, engine, done=tick))) if need else {}
-    for old in stale(out):  # only now: a deck that fails to draw leaves the earlier one intact
-        old.unlink()
+    tmp: str | None = None
+    try:
+        try:  # into a staging folder first: a full disk adds nothing and removes nothing
+            tmp = tempfile.mkdtemp(prefix=".tutor-deck-", dir=out)
+            staged = _write(t, Path(tmp), formats, images, chosen, vector, theme, engine, heading)
+        except OSError as err:
+            raise TutorError(f"cannot write the deck into {os.fspath(out)}/: {err.strerror or err}; nothing "
+                             f"was changed there") from None
+        for old in stale(out):  # only now: a deck that fails to draw or write leaves the earlier one intact
+            old.unlink()
+        for path in staged:  # renames within one file system: they need no space
+            os.replace(path, out / path.name)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return [out / path.name for path in staged]
+
+
+def _write(t: "Trace", out: Path, formats: Sequence[str], images: dict[int, dict[str, bytes]],
+           chosen: Sequence[int], vector: bool, theme: str, engine: str, heading: str) -> list[Path]:
+    """Write the deck's files into `out` (a staging folder); the files written."""
     written: list[Path] = []
     for fmt in ("svg", "png"):
         if fmt in formats:

@@ -8,6 +8,8 @@ error says: file, line, what is wrong, what was expected. SymPy is never importe
 
 from __future__ import annotations
 
+import math
+
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +20,9 @@ from typing import Any
 from ..errors import LessonError, ParseError
 from ..engine.parse import parse
 from ..tomlpos import locate
+
+MAX_STEPS = 200             # [[steps]] of one lesson: the longest built-in has 16; 5,000 took minutes to run
+MAX_LR = 1000.0             # a learning rate past this overflows in a step or two: no lesson needs it
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TEXT = "a string"
@@ -35,7 +40,7 @@ KINDS: dict[str, dict[str, str]] = {
              "answer": "a formula string", "tolerance": "a number, 0 or more (a relative error, e.g. 0.01)",
              "before": "a node: show the graph only as known before this node's number",
              "relative": "true or false (true: the tolerance scales with the answer even below 1)"},
-    "update": {"lr": "a number, or a list of numbers (one per run: per optimizer, or per list of batches)",
+    "update": {"lr": f"a number from -{MAX_LR:g} to {MAX_LR:g}, or a list of numbers (one per run: per optimizer, or per list of batches)",
                "params": _NAMES,
                "optimizer": 'a list of "gd" (full batch; "sgd" is the same), "momentum", "rmsprop", "adam"',
                "iterations": "a whole number from 1 to 10000", "every": "a whole number from 1 to 10000", "momentum": _NUM,
@@ -123,8 +128,10 @@ def _type_ok(key: str, value: Any) -> bool:
         return isinstance(value, bool)
     if key == "lr" and isinstance(value, list):  # one learning rate per run
         return bool(value) and all(_type_ok("lr", v) for v in value)
-    if key in ("lr", "momentum", "beta1", "beta2", "rho"):
-        return number
+    if key == "lr":  # inf or 1e308 would overflow the update and blame an input, not this line
+        return number and abs(value) <= MAX_LR
+    if key in ("momentum", "beta1", "beta2", "rho"):
+        return number and math.isfinite(value)
     if key == "batches":
         return isinstance(value, list) and bool(value) and all(_type_ok("nodes", run) for run in value)
     if key in ("iterations", "every"):
@@ -272,6 +279,9 @@ def loads(text: str, path: str = "<lesson>") -> Lesson:
     steps = data["steps"]
     if not isinstance(steps, list) or not steps:
         raise _error(path, locate(text, ("steps",)), "steps is empty or not a list", "at least one [[steps]] table")
+    if len(steps) > MAX_STEPS:
+        raise _error(path, locate(text, ("steps", MAX_STEPS)), f"the lesson has {len(steps):,} steps",
+                     f"at most {MAX_STEPS}: split it into several lessons")
     return Lesson(data["id"], data["title"], data.get("summary", ""), path, graphs,
                   tuple(_step(i, s, path, text) for i, s in enumerate(steps)), text)
 
