@@ -340,3 +340,21 @@ def test_the_key_or_a_submission_as_out_is_refused_even_with_force(tmp_path: Pat
     assert key.read_text() == KEY.read_text()
     assert (subs / "a.toml").read_text() == GOOD.format(sid="a") == hardlink.read_text()
     assert (subs / "b.toml").read_text() == GOOD.format(sid="b")
+
+
+def test_a_full_disk_names_the_gradebook_and_keeps_the_earlier_one(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    out = tmp_path / "grades.csv"
+    out.write_text("earlier grades\n")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(TutorError) as err:
+        write_atomic(out, "student,file\n", force=True)
+    assert str(err.value) == f"cannot write {str(out)!r}: No space left on device; the earlier gradebook is kept"
+    assert out.read_text() == "earlier grades\n" and sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]

@@ -135,9 +135,13 @@ def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> Non
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError):  # a full disk: say which file, and that the earlier one is intact
+            raise TutorError(f"cannot write {os.fspath(path)!r}: {err.strerror or err}; "
+                             f"{'the earlier gradebook is kept' if os.path.exists(path) else 'nothing was written'}") \
+                from None
         raise
 
 
