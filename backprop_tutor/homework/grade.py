@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - Windows: no address-space limit, the t
 
 GRACE = 5.0               # seconds past a submission's own time limit before the pool kills its worker
 STALL = 120.0             # seconds with no row at all (no worker can start): the rest get a row saying so
+START_WAIT = 30.0         # seconds signals wait for the workers to start (a second or two, on a busy machine more)
 HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 MAX_TIMEOUT = 3600.0      # seconds per submission: an hour is already no limit for a homework
 MIN_MEMORY_MB = 256       # below this a worker cannot even import SymPy
@@ -234,7 +235,7 @@ def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[i
                     future = pool.schedule(_one, (path,), timeout=job.timeout + GRACE)
                     futures[future] = path
                     future.add_done_callback(finished.put)
-                deadline = time.monotonic() + STALL
+                deadline = time.monotonic() + START_WAIT
                 for _ in range(n):
                     if not started.acquire(timeout=max(0.0, deadline - time.monotonic())):
                         break  # a worker that cannot start: its files' rows say so below
