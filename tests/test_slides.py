@@ -58,6 +58,8 @@ def test_tex_has_a_beamer_frame_with_each_equation(deck: Path) -> None:
     assert r"\frac{\partial f}{\partial w_{0}} = \frac{\partial f}{\partial n_{1}} \cdot " \
            r"\frac{\partial n_{1}}{\partial w_{0}} = 0.20 \cdot x_{0} = 0.20 \cdot \left(-1\right) = -0.20" in tex
     assert r"f = \frac{1}{n_{7}} = \frac{1}{1.37} = 0.73" in tex
+    # printed factors give the printed result: 0.197 · 2 = 0.39, not 0.20 · 2 = 0.39 (issue 10, D2)
+    assert r"0.197 \cdot w_{0} = 0.197 \cdot 2 = 0.39" in tex and r"n_{5} = -n_{4} = -\left(1\right) = -1" in tex
     assert r"\includegraphics" in tex and "step-21-backward.png" in tex
 
 
@@ -73,6 +75,7 @@ def test_handout_has_blanks_and_the_key_has_the_answers(deck: Path) -> None:
     svg_key = key[key.index("<svg"):key.index("</svg>")]
     assert all(f">{g}<" in svg_key for g in GRADIENTS)
     assert "∂f/∂w0 = ∂f/∂n1 · ∂n1/∂w0 = 0.20 · x0 = 0.20 · (-1) = -0.20" in key
+    assert "∂f/∂x0 = ∂f/∂n1 · ∂n1/∂x0 = 0.197 · w0 = 0.197 · 2 = 0.39" in key
     assert (deck / "handout.pdf").read_bytes()[:5] == b"%PDF-"
 
 
@@ -81,6 +84,7 @@ def test_html_deck_is_self_contained(deck: Path) -> None:
     assert html.count('<section class="slide"') == STEPS
     assert not re.search(r'(src|href)="(https?:)?//', html) and "@import" not in html
     assert "ArrowRight" in html and "n1 = w0 · x0 = 2 · (-1) = -2" in html
+    assert "∂f/∂w1 = ∂f/∂n2 · ∂n2/∂w1 = 0.197 · x1 = 0.197 · (-2) = -0.39" in html
 
 
 def test_stdout_lists_files_and_the_stem_names_match(deck: Path) -> None:
@@ -155,7 +159,7 @@ def test_pdf_from_dot_is_vector_and_the_same_every_run(tmp_path: Path) -> None:
         assert run(*args).exit_code == 0
     assert (tmp_path / "a" / "deck.pdf").read_bytes() == (tmp_path / "b" / "deck.pdf").read_bytes()
     text = PdfReader(tmp_path / "a" / "deck.pdf").pages[1].extract_text()
-    assert "∂f/∂x0 = ∂f/∂n1 · ∂n1/∂x0 = 0.20 · w0 = 0.20 · 2 = 0.39" in text
+    assert "∂f/∂x0 = ∂f/∂n1 · ∂n1/∂x0 = 0.197 · w0 = 0.197 · 2 = 0.39" in text
 
 
 def test_lesson_colon_graph_draws_that_graph(tmp_path: Path) -> None:

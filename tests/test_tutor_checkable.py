@@ -22,12 +22,15 @@ from backprop_tutor.tutor.screens import build, explain
 
 WIDTH = 400  # wide: an equation is one line, never wrapped in the middle
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:e[-+]?\d+)?)|(?P<fn>exp|log|tanh|σ|sigmoid|sqrt|relu|max|min|abs)"
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:e[-+]?\d+)?)|(?P<fn>exp|log|tanh|σ|sigmoid|sqrt|leaky_relu|relu|"
+                    r"max|min|abs|sin|cos|step|elu|softplus)"
                     r"|(?P<op>[-+·*×/^(),−]))")
 _RESULT = re.compile(r"\s*(?P<n>-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?:/\d+)?)(?:\s+so far)?(?:\s{2,}\(.*|\s*\)?\.?\s*)?$")
 _FUNCS = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "σ": lambda x: 1 / (1 + math.exp(-x)),
           "sigmoid": lambda x: 1 / (1 + math.exp(-x)), "sqrt": math.sqrt, "relu": lambda x: max(x, 0.0),
-          "abs": abs, "max": max, "min": min}
+          "abs": abs, "max": max, "min": min, "sin": math.sin, "cos": math.cos, "step": lambda x: float(x > 0),
+          "leaky_relu": lambda x, a: x if x > 0 else a * x, "elu": lambda x, a: x if x > 0 else a * math.expm1(x),
+          "softplus": lambda x: math.log1p(math.exp(x))}
 
 
 class _Reader:
@@ -95,7 +98,7 @@ class _Reader:
     def atom(self):  # noqa: ANN201
         kind, tok = self.take()
         if kind == "num":
-            return Fraction(tok) if "e" not in tok else Fraction(float(tok))
+            return Fraction(tok)  # exact, "6.35e-09" too (a float would sit off a rounding tie)
         if kind == "fn":
             self.take("(")
             args = [self.expr()]
@@ -145,7 +148,7 @@ def wrong_equations(text: str) -> list[str]:
     bad = []
     for lhs, sign, rhs in equations(text):
         got = _Reader(lhs).whole()
-        want = Fraction(rhs) if "e" not in rhs else Fraction(float(rhs))
+        want = Fraction(rhs)
         slack = half_unit(rhs)
         if isinstance(got, float):  # a function of printed numbers: exact only up to float rounding
             slack += Fraction(abs(float(want))) * Fraction(1, 10 ** 9)
@@ -258,3 +261,85 @@ def test_a_bare_sigmoid_or_tanh_output_is_called_f_in_its_local_derivative() -> 
         screens = build(explain(text, {"w": 0.5, "x": 2, "b": -0.3}))
         lines = [str(equation(s.trace, s.step, s.trace.steps)) for s in screens if s.kind == "backward"]
         assert any(local in line for line in lines) and not any("n3" in line for line in lines)
+
+
+# ---- the slides: captions (SVG/PNG/PDF/GIF), the HTML deck and the handout key print
+# render/chain.equation; the Beamer deck prints render/chain.equation_tex
+
+def tex_plain(line: str) -> str:
+    """A LaTeX equation line as the plain text the reader above reads (numbers and operators)."""
+    text = re.sub(r"(\d+(?:\.\d+)?) \\times 10\^\{(-?\d+)\}", r"\1e\2", line)
+    text = re.sub(r"\\sqrt\{([^{}]*)\}", r"sqrt(\1)", text)
+    text = re.sub(r"(?<![\w\\])e\^\{([^{}]*)\}", r"exp(\1)", text)
+    for _ in range(3):  # nested fractions and powers, innermost first
+        text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1) / (\2)", text)
+        text = re.sub(r"\{([^{}]*)\}\^\{([^{}]*)\}", r"(\1)^(\2)", text)
+    for tex, plain in ((r"\left(", "("), (r"\right)", ")"), (r"\left|", "abs("), (r"\right|", ")"),
+                       (r"\cdot", "·"), (r"\approx", "≈"), (r"\sigma", "σ"), (r"\log", "log"), (r"\tanh", "tanh"),
+                       (r"\sin", "sin"), (r"\cos", "cos"), (r"\max", "max"), (r"\min", "min"),
+                       (r"\mathrm{ReLU}", "relu"), (r"\mathrm{step}", "step"), (r"\mathrm{LReLU}", "leaky_relu"),
+                       (r"\mathrm{ELU}", "elu")):
+        text = text.replace(tex, plain)
+    return text
+
+
+def test_the_tex_reader_reads_numbers_as_printed() -> None:
+    assert tex_plain(r"f = \frac{1}{n_{7}} = \frac{1}{1.37} = 0.73").endswith("= (1) / (1.37) = 0.73")
+    assert equations(tex_plain(r"a = 0.197 \cdot \left(-2\right) \approx -0.39")) == [("0.197 · (-2)", "≈", "-0.39")]
+    assert not wrong_equations(tex_plain(r"n = e^{-1} = 0.37")) and wrong_equations(tex_plain(r"n = e^{-1} = 0.38"))
+    assert wrong_equations(tex_plain(r"x = 1.2 \times 10^{-5} \cdot 2 = 2.5 \times 10^{-5}"))
+
+
+def lesson_traces(name: str) -> list:
+    """Every graph of a lesson, traced as `tutor slides LESSON:GRAPH` traces it."""
+    from backprop_tutor.engine.graph import build_graph
+    from backprop_tutor.engine.trace import walk
+
+    return [(g, walk(build_graph(spec.program, expand=spec.expand), spec.at)) for g, spec in find(name).graphs.items()]
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_slide_caption_of_a_lesson_checks_out_with_a_pencil(name: str) -> None:
+    """D2 on the slides: `tutor slides sigmoid-neuron` captioned '0.20 · 2 = 0.39'; every caption
+    (and its Beamer form) of every graph of every lesson recomputes at printed precision."""
+    from backprop_tutor.render.chain import equation as caption, equation_tex
+
+    bad, checked, traces = [], 0, lesson_traces(name)
+    for graph, t in traces:
+        for i in range(len(t.steps)):
+            for form, lines in (("caption", caption(t, i)), ("tex", [tex_plain(x) for x in equation_tex(t, i)])):
+                for line in lines:
+                    checked += len(equations(line))
+                    bad += [f"{graph} step {i + 1} ({form}): {b}" for b in wrong_equations(line)]
+    assert not bad, "\n".join(bad[:20])
+    assert checked > 0 or not traces
+
+
+@pytest.mark.parametrize("text,at", EXPLAIN, ids=[e[0][:20] for e in EXPLAIN])
+def test_every_slide_caption_of_an_expression_checks_out_with_a_pencil(text: str, at: dict) -> None:
+    """`tutor slides EXPR`, expanded or not: every caption and its Beamer form recompute."""
+    import backprop_tutor as bt
+    from backprop_tutor.render.chain import equation as caption, equation_tex
+
+    for expand in (False, True):
+        t = bt.trace(text, at, expand=expand)
+        lines = [line for i in range(len(t.steps)) for line in (*caption(t, i), *map(tex_plain, equation_tex(t, i)))]
+        bad = [b for line in lines for b in wrong_equations(line)]
+        assert not bad, "\n".join(bad)
+        assert sum(len(equations(line)) for line in lines) >= 3
+
+
+def test_the_sigmoid_neuron_slides_print_the_digits_that_multiply_out() -> None:
+    """The review's example, end to end through a slide's DOT caption (test_slides.py: deck and handout)."""
+    from html import unescape
+
+    from backprop_tutor.render.chain import equation as caption
+    from backprop_tutor.render.graphviz import to_dot
+
+    (_, t), *_ = lesson_traces("sigmoid-neuron")
+    last = len(t.steps) - 1
+    lines = [line for i in range(len(t.steps)) for line in caption(t, i)]
+    assert "∂f/∂x0 = ∂f/∂n1 · ∂n1/∂x0 = 0.197 · w0 = 0.197 · 2 = 0.39" in lines
+    assert not any("0.20 · 2 = 0.39" in line or "0.20 · (-3) = -0.59" in line for line in lines)
+    step = next(i for i in range(last + 1) if "0.197 · 2 = 0.39" in " ".join(caption(t, i)))
+    assert "0.197 · 2 = 0.39" in unescape(to_dot(t, step))

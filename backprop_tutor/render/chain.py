@@ -166,7 +166,8 @@ def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", re
                 return texts, "=", want
         except (ArithmeticError, ValueError, TypeError):
             break
-        if all(fmt(x, digits) == fmt(x, digits + 1) for x in operands):  # nothing more to show
+        # nothing more to show (compared with the most digits: 6.35e-09 stays 6.35e-09 at 3, not at 4)
+        if all(fmt(x, digits) == fmt(x, MAX_DIGITS) for x in operands):
             break
     return [fmt(x) for x in operands], "≈", want
 
@@ -216,25 +217,35 @@ def equation(t: "Trace", index: int) -> list[str]:
     if s.phase == "forward":
         attrs = t.graph.nodes[g]
         syms = [name(t, i) for i in attrs["inputs"]]
-        nums = [num(x, paren=attrs["gate"] in _TEXT) for x in s.inputs]
+        # the operands printed with digits enough that they give the printed result ("=") or "≈"
+        texts, rel, result = checkable(GATES[attrs["gate"]].forward, s.inputs, s.value)
+        nums = [_neg(x, paren=attrs["gate"] in _TEXT) for x in texts]
         if attrs["gate"] == "neg":  # -(-2), not --2; -(1), not -1 = -1
-            nums = [f"({fmt(s.inputs[0])})"]
-        return [f"{name(t, g)} = {_gate_text(attrs['gate'], syms)} = {_gate_text(attrs['gate'], nums)} = {fmt(s.value)}"]
+            nums = [f"({texts[0]})"]
+        return [f"{name(t, g)} = {_gate_text(attrs['gate'], syms)} = {_gate_text(attrs['gate'], nums)} {rel} {result}"]
     if s.wrt is None:
         return [f"∂{out}/∂{out} = 1"]
     w, local = name(t, s.wrt), _local_text(t, g, s.arg)
     head = f"∂{out}/∂{w}" + (f" (path {s.branch} of {s.branches})" if s.branches > 1 else "")
     # at the output gate ∂f/∂f · ∂f/∂q would read as circular: the second factor is the local derivative
     second = f"(local ∂{name(t, g)}/∂{w})" if g == t.output else f"∂{name(t, g)}/∂{w}"
-    parts = [head, f"∂{out}/∂{name(t, g)} · {second}", f"{num(s.upstream)} · {_paren(local)}"]
-    if local != fmt(s.local):
-        parts.append(f"{num(s.upstream)} · {num(s.local)}")
-    lines = [" = ".join([*parts, fmt(s.value)])]
+    (up, loc), rel, result = checkable(lambda a, b: a * b, [s.upstream, s.local], s.value)
+    parts = [head, f"∂{out}/∂{name(t, g)} · {second}", f"{_neg(up)} · {_paren(local)}"]
+    if local != loc:
+        parts.append(f"{_neg(up)} · {_neg(loc)}")
+    lines = [" = ".join(parts) + f" {rel} {result}"]
     if s.branches > 1 and s.branch == s.branches:
         paths = _paths(t, index)
-        lines.append(f"∂{out}/∂{w} = " + _sum([num(p) for p in paths]) + f" = {fmt(s.total)}"
+        terms, rel, total = checkable_sum(paths, s.total) if len(paths) <= MAX_TERMS else \
+            ([fmt(p) for p in paths], "=", fmt(s.total))
+        lines.append(f"∂{out}/∂{w} = " + _sum([_neg(p) for p in terms]) + f" {rel} {total}"
                      f"   (the sum over its {s.branches} paths)")
     return lines
+
+
+def _neg(text: str, paren: bool = True) -> str:
+    """A printed number inside a formula, in parentheses when negative: 2 · (-1)."""
+    return f"({text})" if paren and text.startswith("-") else text
 
 
 def _paren(text: str) -> str:
@@ -251,12 +262,12 @@ def title(t: "Trace", index: int) -> str:
 
 # ---- LaTeX (Beamer) --------------------------------------------------------------------------
 
-def tex_num(x: "Number", paren: bool = True) -> str:
-    """A number in LaTeX: exact fractions as \\frac, otherwise as the terminal shows it."""
-    text = fmt(x)
-    if isinstance(x, Fraction) and "/" in text:
-        text = ("-" if x < 0 else "") + rf"\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-    if "e" in text:  # 1.23e-05 -> 1.23 \times 10^{-5}
+def tex_text(text: str, paren: bool = True) -> str:
+    """A printed number ("10/7", "1.23e-05", "-0.197") in LaTeX, bracketed when negative inside a formula."""
+    if "/" in text:  # an exact fraction
+        top, bottom = text.lstrip("-").split("/")
+        text = ("-" if text.startswith("-") else "") + rf"\frac{{{top}}}{{{bottom}}}"
+    if "e" in text and not text.startswith(("inf", "-inf", "nan")):  # 1.23e-05 -> 1.23 \times 10^{-5}
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return rf"\left({text}\right)" if paren and text.startswith("-") else text
@@ -281,21 +292,31 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
         attrs = t.graph.nodes[s.node]
         template, infix = GATES[attrs["gate"]].latex, bool(GATES[attrs["gate"]].infix)
         form = template.format(*(_tex_sym(t, i) for i in attrs["inputs"]))
-        nums = template.format(*(tex_num(x, paren=infix) for x in s.inputs))
-        return [f"{_tex_sym(t, s.node)} = {form} = {nums} = {tex_num(s.value, False)}"]
+        texts, rel, result = checkable(GATES[attrs["gate"]].forward, s.inputs, s.value)  # as `equation`
+        nums = template.format(*(tex_text(x, paren=infix) for x in texts))
+        if attrs["gate"] == "neg":  # -\left(1\right) = -1, not -1 = -1 (as `equation` writes -(1))
+            nums = rf"-\left({texts[0]}\right)"
+        return [f"{_tex_sym(t, s.node)} = {form} = {nums} {_TEX_REL[rel]} {tex_text(result, False)}"]
     if s.wrt is None:
         return [f"{d(out, out)} = 1"]
     g, w = _tex_sym(t, s.node), _tex_sym(t, s.wrt)
     form = renamed(t, t.symbolic.local(s.node, s.arg))
     local_d = rf"\left(\text{{local }} {d(g, w)}\right)" if s.node == t.output else d(g, w)  # not circular
     parts = [d(out, w), rf"{d(out, g)} \cdot {local_d}"]
+    (up, loc), rel, result = checkable(lambda a, b: a * b, [s.upstream, s.local], s.value)
     if not form.is_Number:  # a symbolic local derivative first, then its number
         local = latex(form)
         bare = form.is_Symbol or local.startswith(r"\left[")  # an Iverson bracket needs no more brackets
-        parts.append(rf"{tex_num(s.upstream)} \cdot " + (local if bare else rf"\left({local}\right)"))
-    parts += [rf"{tex_num(s.upstream)} \cdot {tex_num(s.local)}", tex_num(s.value, False)]
-    lines = [" = ".join(parts)]
+        parts.append(rf"{tex_text(up)} \cdot " + (local if bare else rf"\left({local}\right)"))
+    parts.append(rf"{tex_text(up)} \cdot {tex_text(loc)}")
+    lines = [" = ".join(parts) + f" {_TEX_REL[rel]} {tex_text(result, False)}"]
     if s.branches > 1 and s.branch == s.branches:
-        lines.append(f"{d(out, w)} = " + _sum([tex_num(p) for p in _paths(t, index)]).replace("…", r"\dots")
-                     + f" = {tex_num(s.total, False)}")
+        paths = _paths(t, index)
+        terms, rel, total = checkable_sum(paths, s.total) if len(paths) <= MAX_TERMS else \
+            ([fmt(p) for p in paths], "=", fmt(s.total))
+        lines.append(f"{d(out, w)} = " + _sum([tex_text(p) for p in terms]).replace("…", r"\dots")
+                     + f" {_TEX_REL[rel]} {tex_text(total, False)}")
     return lines
+
+
+_TEX_REL = {"=": "=", "≈": r"\approx"}
