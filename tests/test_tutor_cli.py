@@ -145,3 +145,37 @@ def test_question_mark_after_a_wrong_answer_gives_the_next_hint() -> None:
     said = screens[first].quiz.said
     assert said[0].startswith("Not quite (5).") and said[0].endswith("Hint: f is the gate '*' applied to q, z")
     assert said[1] == "Hint: q = 3, z = -4"
+
+
+def _lesson_cells(out: str) -> dict[str, str]:
+    """id -> the text of its 'lesson' cell, its wrapped lines joined by spaces."""
+    cells: dict[str, list[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if not line.startswith("│"):
+            continue
+        _, k, lesson_id, text, _steps, _ = line.split("│")
+        if k.strip().isdigit():
+            current = lesson_id.strip()
+            cells[current] = []
+        cells[current].append(text.strip())
+    return {i: " ".join(t for t in texts if t) for i, texts in cells.items()}
+
+
+def test_lessons_shows_every_title_and_summary_whole() -> None:
+    """Issue 10 (D14e): summaries were cut ("1/(1+exp(-(w·x+b…", "[[45,110],[40,40…"); at 80 and
+    120 columns, and piped, every word of every title and summary is there, whole, in order."""
+    from backprop_tutor.tutor.lesson import builtin, load
+
+    lessons = [load(p) for p in builtin()]
+    for width in ("80", "120"):
+        result = runner.invoke(app, ["lessons"], env={"COLUMNS": width, "NO_COLOR": "1"})
+        assert result.exit_code == 0
+        out = result.stdout
+        assert "…" not in out and "\x1b[" not in out
+        assert all(len(line) <= int(width) and not line.endswith(" ") for line in out.splitlines())
+        cells = _lesson_cells(out)
+        assert list(cells) == [lesson.id for lesson in lessons]
+        for lesson in lessons:
+            assert cells[lesson.id] == " ".join(f"{lesson.title} {lesson.summary}".split()), lesson.id
+    assert "1/(1+exp(-(w·x+b))): the slide's" in out and "[[45,110],[40,40]];" in out

@@ -31,13 +31,22 @@ def lessons() -> None:
     from ..tutor.lesson import builtin, load
     from ..tutor.screens import build
 
-    table = Table(title="Lessons (start one with: tutor run ID)", title_justify="left")
-    for col in ("#", "id", "title", "what it teaches", "steps"):
-        table.add_column(col, justify="right" if col in ("#", "steps") else "left", no_wrap=col in ("#", "id", "steps"))
+    # title and summary share the widest column and wrap at spaces: at 80 columns every word is
+    # shown whole (no "1/(1+exp(-(w·x+b…"); a word wider than a narrow terminal folds, never "…"
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("lesson: what it teaches", overflow="fold")
+    table.add_column("steps", justify="right", no_wrap=True)
     for k, path in enumerate(builtin(), 1):
         lesson = load(path)
-        table.add_row(str(k), lesson.id, Text(lesson.title), Text(lesson.summary), str(len(build(lesson, formulas=False))))
-    Console().print(table)
+        about = Text(lesson.title, style="bold")
+        if lesson.summary:
+            about.append("\n" + lesson.summary)
+        table.add_row(str(k), lesson.id, about, str(len(build(lesson, formulas=False))))
+    console = Console()
+    console.print("Lessons (start one with: tutor run ID)", highlight=False)  # a line, not a padded table title
+    console.print(table)
 
 
 def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
