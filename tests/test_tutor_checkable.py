@@ -212,6 +212,24 @@ def test_every_explain_equation_checks_out_with_a_pencil(text: str, at: dict) ->
 
 
 _TITLE = re.compile(r"[┌┏] (\S+)")
+# a name: a word not inside another word, nor after an apostrophe (the "s" of "output's", the "t"
+# of "don't" is English, not the node s), nor a denominator "/x" unless it is "∂x"
+_NAME = re.compile(r"(?<![\w/∂'’])[A-Za-z_]\w*|(?<=∂)[A-Za-z_]\w*")
+
+
+def used_names(text: str, names: set[str]) -> set[str]:
+    """The node names `text` (an equation, a hint) uses."""
+    return set(_NAME.findall(text)) & names
+
+
+def test_a_contraction_is_not_a_name() -> None:
+    """The seed's note "the output's gradient" used the node s (losses: L of s), and "don't" t."""
+    names = {"s", "t", "f", "x", "L"}
+    assert used_names("∂f/∂f = 1   (the output's gradient with respect to itself: where backprop starts)", names) \
+        == {"f"}
+    assert used_names("don't forget the gate’s other input", names) == set()
+    assert used_names("∂L/∂s = ∂L/∂p · ∂p/∂s = p - y; s's value is 2", names) == {"L", "s"}
+    assert used_names("σ(s) · x", names) == {"s", "x"}
 
 
 def unseen_names(screens: list) -> list[str]:
@@ -237,7 +255,7 @@ def unseen_names(screens: list) -> list[str]:
             said += "\n" + cap.get().splitlines()[0]
         # the output is what every ∂L/∂… differentiates: the legend names it on every drawing
         names = {name(t, n) for n in t.graph.nodes if t.graph.nodes[n]["kind"] != "const"} - {t.output_name}
-        used = set(re.findall(r"(?<![\w/∂])[A-Za-z_][\w]*|(?<=∂)[A-Za-z_]\w*", said)) & names
+        used = used_names(said, names)
         for n in sorted(used - shown):
             missing.append(f"screen {k}: {n!r} is named in {said.strip()!r} but no box shows it")
     return missing
@@ -343,3 +361,12 @@ def test_the_sigmoid_neuron_slides_print_the_digits_that_multiply_out() -> None:
     assert not any("0.20 · 2 = 0.39" in line or "0.20 · (-3) = -0.59" in line for line in lines)
     step = next(i for i in range(last + 1) if "0.197 · 2 = 0.39" in " ".join(caption(t, i)))
     assert "0.197 · 2 = 0.39" in unescape(to_dot(t, step))
+
+
+def test_the_seed_screen_of_a_deep_graph_does_not_read_s_in_outputs() -> None:
+    """The quirk end to end: the seed screen of a deep graph draws the output's neighbourhood,
+    not the input s, and its note "(the output's gradient …)" was reported as naming s."""
+    screens = build(explain("tanh(" * 30 + "s*x" + ")" * 30, {"s": 0.5, "x": 0.3}))
+    seed = [s for s in screens if s.step is not None and s.step.phase == "backward" and s.step.wrt is None]
+    assert seed and "output's" in str(equation(seed[0].trace, seed[0].step, seed[0].trace.steps))
+    assert unseen_names(screens) == []
