@@ -370,3 +370,24 @@ def test_the_seed_screen_of_a_deep_graph_does_not_read_s_in_outputs() -> None:
     seed = [s for s in screens if s.step is not None and s.step.phase == "backward" and s.step.wrt is None]
     assert seed and "output's" in str(equation(seed[0].trace, seed[0].step, seed[0].trace.steps))
     assert unseen_names(screens) == []
+
+
+@pytest.mark.parametrize("name", ["sigmoid-neuron", "vanishing-gradients"])
+def test_the_html_export_captions_check_out_with_a_pencil(name: str) -> None:
+    """The exported lesson's drawings carry the slides' captions (render/chain.equation) and its
+    notes the terminal's equations: every equation in the page recomputes."""
+    import html
+    import shutil
+
+    from backprop_tutor.render import engine as gv
+    from backprop_tutor.tutor.export import html as export_html
+
+    if not any(shutil.which(e) or shutil.which(e, path=gv.Path(gv.sys.executable).parent) for e in gv.ENGINES):
+        pytest.skip("neither dot nor graphviz-pure is installed")
+    page = html.unescape(export_html(find(name)))
+    texts = re.findall(r">([^<>]*=[^<>]*)<", page)
+    bad = [b for text in texts for b in wrong_equations(text)]
+    assert not bad, "\n".join(bad[:10])
+    assert sum(len(equations(text)) for text in texts) > 10
+    if name == "sigmoid-neuron":
+        assert "0.197 · 2 = 0.39" in page and "0.20 · 2 = 0.39" not in page
