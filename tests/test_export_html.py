@@ -236,3 +236,74 @@ def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path,
     context.close()
     assert [v[1] for v in verdicts] == [v[2] for v in verdicts], verdicts
     assert {v[2] for v in verdicts} == {True, False}  # the answers exercise both verdicts
+
+
+MISTAKEN = [
+    # ∂f/∂x = -4: only the local derivative (1), a forward value for the local one (-12, 8), the sign (4),
+    # and a number no mistake gives (7)
+    ("chain-rule", "x", ["1", "-12", "8", "4", "7"]),
+    # ∂f/∂x0 = 0.393: exp's input for its derivative (-1.07), the local derivative alone (2), the sign (-0.39)
+    ("sigmoid-neuron", "x0", ["-1.07", "2", "-0.39", "0.5"]),
+]
+
+
+@pytest.mark.parametrize(("lesson", "node", "answers"), MISTAKEN, ids=[m[0] for m in MISTAKEN])
+def test_wrong_answer_names_the_likely_mistake_as_the_terminal_tutor_does(browser, tmp_path: Path, lesson: str,
+                                                                          node: str, answers: list[str]) -> None:  # noqa: ANN001
+    """A wrong answer's message is Quiz.check's, word for word: the diagnoser's likely mistake (computed
+    at export time) and the hint."""
+    screens = build(find(lesson))
+    quiz = next(s.quiz for s in screens if s.quiz is not None and s.quiz.node == node)
+    k = [s.quiz for s in screens if s.quiz is not None].index(quiz) + 1
+    out = tmp_path / f"{lesson}.html"
+    out.write_text(html(lesson_of(lesson, {})), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    said = []
+    for typed in answers:
+        page.goto(out.as_uri())
+        page.reload()
+        goto_quiz(page, k)
+        quiz.tries, quiz.solved = 0, None
+        ok, terminal = quiz.check(typed)
+        assert not ok, typed
+        said.append((answer(page, typed), terminal))
+    context.close()
+    for page_said, terminal in said:
+        assert page_said == terminal
+    named = [p for p, _ in said if "That is the number you get when" in p or "sign is flipped" in p]
+    assert len(named) == len(answers) - 1, said   # every answer but the last names a mistake
+    assert "(at the add gate q)" in said[0][0] if lesson == "chain-rule" else "(at the exp gate n6)" in said[0][0]
+
+
+def test_the_caption_is_said_once(page) -> None:  # noqa: ANN001
+    """The step's equation is written beside the drawing, not drawn in it as well; the legend is text."""
+    page.keyboard.press("End")
+    for _ in range(page.locator("section.screen").count()):
+        screen = page.locator("section.screen:not([hidden])")
+        if screen.locator("figure").count():
+            drawn = screen.locator("figure .before svg").text_content()
+            assert "value above the wire" not in drawn and "Step " not in drawn and "∂" not in drawn, drawn
+            assert screen.locator(".legend").inner_text().endswith("value above the wire gradient below, boxed")
+        for line in screen.locator(".eq div").all_inner_texts():
+            assert screen.inner_text().count(line) == 1, line
+        page.keyboard.press("ArrowLeft")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
+def test_graph_fills_a_projector_window(browser, chain_page: Path, tmp_path: Path, size: tuple[int, int]) -> None:  # noqa: ANN001
+    """On a projector the drawing (not just its box) spans the window: the width, or the height left to it."""
+    w, h = size
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    for k in (3, 8, 14):                     # a quiz, a backward step, the end
+        page.goto(chain_page.as_uri() + f"#{k}")
+        page.reload()
+        drawn = page.evaluate("document.querySelector('section.screen:not([hidden]) figure .before svg g.graph')"
+                              ".getBoundingClientRect().toJSON()")
+        figure = visible(page, "figure").bounding_box()
+        assert drawn["width"] >= 0.9 * w or drawn["height"] >= 0.9 * figure["height"], (k, drawn, figure)
+        assert figure["height"] >= 0.5 * h, (k, figure)
+        assert drawn["bottom"] <= h and visible(page, ".panel").bounding_box()["y"] >= drawn["bottom"] - 1
+        page.screenshot(path=str(tmp_path / f"screen-{k}-{w}x{h}.png"))   # kept to look at when this fails
+    context.close()

@@ -4,7 +4,8 @@ answered in the page, with hints, the true value and a score. No network, no ser
 script or font: it opens from a file:// URL, an LMS upload or an e-mail attachment.
 
 The page knows numbers, not maths: each quiz carries its true value, its tolerance (already
-multiplied out), its hints and the values of the names an answer may use, all computed in
+multiplied out), its hints, the likely mistakes (the number each gives, in the terminal tutor's words)
+and the values of the names an answer may use, all computed in
 Python. An answer is read by a small arithmetic parser (numbers, + - * / ^, brackets, those names
 and a few functions), never by `eval`. On a projector the drawing fills the window.
 
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
-from .labels import THEMES
+from .labels import THEMES, Theme
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Quiz:
     names: dict[str, float]         # the names an answer may use, at the lesson's point
     formula: str = ""               # the lesson's formula for the answer, if it gives one
     tries: int = 3
+    mistakes: list[list] = field(default_factory=list)  # [number, words]: the first one near a wrong answer names it
+    mistake_tolerance: float = 0.0  # how near
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Page:
     notes: list[str] = field(default_factory=list)   # the step's equation and what the gate does
     tables: list[Table] = field(default_factory=list)
     quiz: Quiz | None = None
+    program: str = ""               # the drawn graph's program, written under it with the legend
 
 
 def markdown(text: str) -> str:
@@ -87,6 +91,18 @@ def _table(t: Table) -> str:
     return f'<table>{caption}{f"<thead><tr>{head}</tr></thead>" if t.header else ""}<tbody>{rows}</tbody></table>'
 
 
+def _legend(p: Page, th: Theme | None = None) -> str:
+    """Under a drawing: its program, and how to read it (the drawing itself has no caption).
+    With a theme, coloured inline (a notebook cell has not the page's style sheet)."""
+    if not p.svg:
+        return ""
+    program = f"<code>{escape(p.program)}</code> " if p.program else ""
+    v, g = ((f' style="color:{th.value}"', f' style="color:{th.grad};font-style:italic;margin-left:1em"')
+            if th else ("", ""))
+    return (f'<p class="legend">{program}<span class="v"{v}>value above the wire</span> '
+            f'<span class="g"{g}>gradient below, boxed</span></p>')
+
+
 def _quiz(q: Quiz, k: int) -> str:
     return (f'<div class="quizbox" data-quiz="{k}"><p class="prompt"><b>Quiz:</b> {escape(q.prompt)}</p>'
             f'<form class="ask" autocomplete="off"><input class="answer" aria-label="your answer" '
@@ -102,7 +118,7 @@ def _section(p: Page, k: int, q: int) -> str:
     if p.svg:
         after = f'<div class="after" hidden>{_svg(p.svg_after, f"p{k + 1}a")}</div>' if p.svg_after else ""
         figure = f'<figure><div class="before">{_svg(p.svg, f"p{k + 1}")}</div>{after}</figure>'
-    body = [f"<h2>{escape(p.title)}</h2>" if p.title else ""]
+    body = [f"<h2>{escape(p.title)}</h2>" if p.title else "", _legend(p)]
     body += [f'<div class="eq">{"".join(f"<div>{escape(n)}</div>" for n in p.notes)}</div>' if p.notes else ""]
     body += [f'<div class="text">{markdown(p.text)}</div>' if p.text.strip() else ""]
     body += [_table(t) for t in p.tables]
@@ -132,7 +148,7 @@ def _css(theme: str) -> str:
             "font-size:clamp(1rem,1.5vw,1.8rem);line-height:1.4}"
             "section.screen.nofig .panel{max-height:none;flex:1 1 auto;min-height:0;"
             "font-size:clamp(1.1rem,2vw,2.2rem);width:100%;max-width:60em;margin:0 auto;box-sizing:border-box}"
-            ".panel h2{margin:.4rem 0;font-size:1.2em}.eq{font-size:1.05em}.eq div+div{opacity:.8;font-size:.9em}"
+            ".panel h2{margin:.4rem 0;font-size:1.2em}.legend{margin:0 0 .3rem;font-size:.8em}.legend span+span{margin-left:1em}.eq{font-size:1.05em}.eq div+div{opacity:.8;font-size:.9em}"
             f".v{{color:{th.value}}}.g{{color:{th.grad};font-style:italic}}"
             f"table{{border-collapse:collapse;margin:.5rem 0}}td,th{{border:1px solid {th.muted};padding:.15rem .6rem;"
             "text-align:right}td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:bold;white-space:nowrap}"
@@ -320,9 +336,10 @@ _SCRIPT = r"""
     if (st.tries >= quiz.tries) {
       say(box, "Not quite (" + shown + "). The answer is " + truth + ".", "wrong");
       finish(box, q, "revealed");
-    } else {
+    } else {   // the likely mistake (the diagnoser's, computed in Python), then the next hint
+      const mistake = quiz.mistakes.find((m) => Math.abs(got - m[0]) <= quiz.mistakeTolerance);
       const hint = quiz.hints.length ? " Hint: " + quiz.hints[Math.min(st.tries, quiz.hints.length) - 1] : "";
-      say(box, "Not quite (" + shown + ")." + hint, "wrong");
+      say(box, "Not quite (" + shown + ")." + (mistake ? " " + mistake[1] : "") + hint, "wrong");
     }
   }
   document.querySelectorAll("div.quizbox").forEach((box) => {
@@ -380,7 +397,8 @@ def lesson_html(pages: list[Page], title: str, subtitle: str = "", theme: str = 
     """The whole interactive page of a lesson's `pages`, as one HTML document."""
     quizzes = [p.quiz for p in pages if p.quiz is not None]
     data = [{"asked": q.asked, "expected": q.expected, "shown": q.shown, "tolerance": q.tolerance, "hints": q.hints,
-             "names": q.names, "formula": q.formula, "tries": q.tries} for q in quizzes]
+             "names": q.names, "formula": q.formula, "tries": q.tries, "mistakes": q.mistakes,
+             "mistakeTolerance": q.mistake_tolerance} for q in quizzes]
     sections, q = [], 0
     for k, p in enumerate(pages):
         sections.append(_section(p, k, q))
@@ -406,7 +424,7 @@ def page_html(p: Page, heading: str = "", theme: str = "light", answered: bool =
     svg = p.svg_after if answered and p.svg_after else p.svg
     figure = f"<div style='max-width:100%;overflow:auto'>{_svg(svg, 'nb')}</div>" if svg else ""
     parts = [f"<p style='color:{th.muted};margin:0'>{escape(heading)}</p>" if heading else "",
-             f"<h3>{escape(p.title)}</h3>" if p.title else "", figure]
+             f"<h3>{escape(p.title)}</h3>" if p.title else "", figure, _legend(p, th)]
     parts += [f"<div>{''.join(f'<div>{escape(n)}</div>' for n in p.notes)}</div>" if p.notes else ""]
     parts += [markdown(p.text) if p.text.strip() else ""]
     parts += [_table(t) for t in p.tables]

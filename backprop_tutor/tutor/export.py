@@ -9,12 +9,14 @@ one batch by the engine the slides use (system `dot` if present, else graphviz-p
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LessonError, MissingValueError
 from ..fmt import fmt
 from ..render import engine as layout
+from ..render.chain import program_line
 from ..render.graphviz import to_dot
 from ..render.lesson_html import Page, Quiz as PageQuiz, Table, lesson_html
 from .lesson import Lesson
@@ -38,8 +40,21 @@ def asked(q: "Quiz") -> str:
     return f"∂{t.output_name}/∂{q.node}"
 
 
+def uncaptioned(dot: str) -> tuple[str, str]:
+    """A slide's DOT without its caption, and the caption's note on a cut-out neighbourhood ('' if none).
+
+    The page writes the step's title, equation and legend as text beside the drawing (readable at
+    any size, selectable, read out by screen readers): drawn in the picture as well, they would be
+    said twice, and the picture would spend a third of its height on text."""
+    body, sep, label = dot.rstrip("\n").removesuffix("}").rstrip("\n").rpartition("\n  label=<")
+    assert sep and label.endswith(">;"), "to_dot's last line is its caption"
+    cut = re.search(r"\(showing [^<]*\)", label)
+    return body + "\n}\n", html_module.unescape(cut.group(0)) if cut else ""
+
+
 def _drawings(s: Screen, theme: str) -> tuple[str | None, str | None]:
-    """The DOT of a screen's drawing, and of its quiz's drawing once answered (None: no drawing)."""
+    """The DOT of a screen's drawing, and of its quiz's drawing once answered (None: no drawing);
+    the highlight is the step's, or the quiz's node (`notes` would only fill the caption, cut anyway)."""
     t = s.trace
     if t is None or s.kind in ("compare", "update", "matrix"):
         return None, None
@@ -47,17 +62,23 @@ def _drawings(s: Screen, theme: str) -> tuple[str | None, str | None]:
         return to_dot(t, len(t.steps) - 1, theme, final=True, notes=[]), None
     if s.quiz is not None:
         q = s.quiz
-        after = to_dot(t, max(s.known, q.index), theme, notes=[f"{asked(q)} = {fmt(q.expected)}"], current=q.node)
-        return to_dot(t, s.known - 1, theme, notes=[f"Quiz: {asked(q)} = ?"], current=q.node), after
+        after = to_dot(t, max(s.known, q.index), theme, notes=[], current=q.node)
+        return to_dot(t, s.known - 1, theme, notes=[], current=q.node), after
     if s.step is not None and s.known >= 1:
         return to_dot(t, s.known - 1, theme), None
     return to_dot(t, s.known - 1, theme, notes=[]), None
 
 
 def _quiz(q: "Quiz") -> PageQuiz:
+    # the terminal tutor's likely mistakes, in its order and words: the page names the first one a
+    # wrong answer is near (a number equal to an earlier one can never be the first: dropped)
+    mistakes: dict[float, str] = {}
+    for number, words in q.mistakes():
+        mistakes.setdefault(number, words)
     return PageQuiz(prompt=q.prompt, asked=asked(q), expected=float(q.expected), shown=fmt(q.expected),
                     tolerance=q.tolerance * q.scale(), hints=q.hints(),
-                    names={n: float(v) for n, v in q.names().items()}, formula=q.formula or "")
+                    names={n: float(v) for n, v in q.names().items()}, formula=q.formula or "",
+                    mistakes=[[n, words] for n, words in mistakes.items()], mistake_tolerance=q.mistake_tolerance())
 
 
 def _notes(s: Screen) -> list[str]:
@@ -126,13 +147,19 @@ def _tables(s: Screen) -> list[Table]:
 
 def pages(screens: list[Screen], theme: str = "light", engine: str = "auto") -> list[Page]:
     """The screens as pages of the HTML lesson, every drawing laid out in one batch."""
-    dots = [_drawings(s, theme) for s in screens]
+    dots, cuts = [], []
+    for s in screens:
+        pair = [None if d is None else uncaptioned(d) for d in _drawings(s, theme)]
+        dots.append(tuple(None if d is None else d[0] for d in pair))
+        cuts.append(pair[0][1] if pair[0] else "")
     unique = list(dict.fromkeys(d for pair in dots for d in pair if d is not None))
     svgs = dict(zip(unique, (r["svg"] for r in layout.render(unique, ["svg"], engine)))) if unique else {}
     out = []
-    for s, (before, after) in zip(screens, dots):
+    for s, (before, after), cut in zip(screens, dots, cuts):
         out.append(Page(kind=s.kind, title=s.title, text=s.text, svg=svgs.get(before, b""), svg_after=svgs.get(after, b""),
-                        notes=_notes(s), tables=_tables(s), quiz=_quiz(s.quiz) if s.quiz is not None else None))
+                        notes=_notes(s) + ([cut] if cut else []), tables=_tables(s),
+                        quiz=_quiz(s.quiz) if s.quiz is not None else None,
+                        program=program_line(s.trace) if before is not None and s.trace is not None else ""))
     return out
 
 

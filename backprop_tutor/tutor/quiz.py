@@ -91,18 +91,30 @@ class Quiz:
         """The likely mistake behind a wrong number, in words (the homework diagnoser's), or ''."""
         if got is None:
             return ""
-        want = float(self.expected)
-        close = (lambda a, b: abs(float(a) - float(b)) <= max(self.tolerance * self.scale(), 1e-9))
+        slack = self.mistake_tolerance()
+        return next((words for number, words in self.mistakes() if abs(float(got) - number) <= slack), "")
+
+    def mistake_tolerance(self) -> float:
+        """How near a wrong answer must be to a mistake's number to be diagnosed as that mistake."""
+        return max(self.tolerance * self.scale(), 1e-9)
+
+    def mistakes(self) -> list[tuple[float, str]]:
+        """(the number a mistake gives, the mistake in words) for each likely mistake, in the order
+        they are tried: the first within `mistake_tolerance()` of a wrong answer names it. The
+        exported HTML lesson carries this list, so the page names the same mistake."""
+        import math
+
+        found: list[tuple[float, str]] = []
         if self.ask == "grad" and self.node in self.trace.grads and self.node != self.trace.output:
             from ..homework.diagnose import WORDS, Mistakes
 
-            found = self.trace.derived(Mistakes.of).grad(self.node, float(got), close)
-            if found:
-                code, where = found[0]
-                return f"That is the number you get when {WORDS[code]} ({where})."
-        if want and close(-float(got), want):
-            return "The size is right but the sign is flipped."
-        return ""
+            mistakes = self.trace.derived(Mistakes.of)
+            i = mistakes.context.tape.slot[self.node]
+            found += [(g[i], f"That is the number you get when {WORDS[code]} ({where}).")
+                      for code, rows in mistakes.grads.items() for g, where in rows]
+        if float(self.expected):
+            found.append((-float(self.expected), "The size is right but the sign is flipped."))
+        return [(float(n), words) for n, words in found if math.isfinite(n)]
 
     def _judge(self, answer: str) -> tuple[bool, str]:
         if not answer:
