@@ -10,7 +10,7 @@ import graphviz
 
 import backprop_tutor as bt
 from backprop_tutor.render.notebook import StepView
-from backprop_tutor.tutor.notebook import Feedback, LessonView, ScreenView
+from backprop_tutor.tutor.notebook import Feedback, LessonView, Score, ScreenView
 
 T = bt.trace("(x+y)*z", {"x": -2, "y": 5, "z": -4})
 
@@ -20,7 +20,7 @@ def test_every_public_name_has_a_docstring() -> None:
         obj = getattr(bt, name)
         if callable(obj) or inspect.isclass(obj):
             assert (inspect.getdoc(obj) or "").strip(), name
-    for cls in (bt.Trace, bt.Step, StepView, LessonView, ScreenView, Feedback):
+    for cls in (bt.Trace, bt.Step, StepView, LessonView, ScreenView, Feedback, Score):
         for attr, member in vars(cls).items():
             if attr.startswith("_") or not (callable(member) or isinstance(member, property)):
                 continue
@@ -31,7 +31,8 @@ def test_every_public_name_has_a_docstring() -> None:
 def test_help_shows_an_example() -> None:
     text = pydoc.render_doc(bt.trace, renderer=pydoc.plaintext)
     assert ">>> " in text and "bt.trace(" in text or "trace(" in text.split(">>>", 1)[1]
-    assert ">>> " in pydoc.render_doc(bt.lesson, renderer=pydoc.plaintext)
+    lesson_help = pydoc.render_doc(bt.lesson, renderer=pydoc.plaintext)
+    assert ">>> " in lesson_help and ".score()" in lesson_help and "Score(right, answered, total)" in lesson_help
 
 
 def test_dir_lists_lazy_names() -> None:
@@ -54,3 +55,22 @@ def test_trace_html_has_value_gradients_and_drawing() -> None:
     for x, value, grad in (("x", "-2", "-4"), ("y", "5", "-4"), ("z", "-4", "3")):
         assert f"<td>{x}</td><td style='color:#1a7f37'>{value}</td>" in html
         assert f"<td>{x}</td><td style='color:#1a7f37'>{value}</td><td style='color:#c62828;font-style:italic'>{grad}</td>" in html
+
+
+def test_lesson_score_is_a_value_not_a_sentence() -> None:
+    chain = bt.lesson("chain-rule")
+    assert chain.score() == Score(right=0, answered=0, total=3) and not chain.score().done
+    assert str(chain.score()) == "No quiz answered yet (3 in this lesson)."
+    chain.check(3, -12)                                  # right
+    for wrong in ("1", "2", "3"):                        # three wrong tries reveal the answer: answered, not right
+        chain.check(6, wrong)
+    score = chain.score()
+    assert (score.right, score.answered, score.total) == (1, 2, 3) and score.fraction == 1 / 3
+    assert repr(score) == "Score(right=1, answered=2, total=3)"
+    assert str(score) == "Score: 1 of 2 answered so far (3 quizzes in this lesson)."
+    assert score._repr_html_() == "<p><b>Score: 1 of 2 answered so far (3 quizzes in this lesson).</b></p>"
+    chain.check(10, -4)
+    assert chain.score().done and str(chain.score()) == "Score: 2 of 3 quiz questions right."
+    assert chain.score().fraction == 2 / 3
+    none = Score(0, 0, 0)
+    assert str(none) == "This lesson has no quiz." and none.done and none.fraction == 1.0

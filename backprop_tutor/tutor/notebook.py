@@ -5,7 +5,7 @@ is installed, every screen as static HTML otherwise); `lesson.step(k)` shows scr
     lesson = bt.lesson("chain-rule")
     lesson.step(3)              # the drawing, the text, the quiz's question
     lesson.check(3, -12)        # ✓ or ✗, with a hint; after 3 tries, the answer
-    lesson.score()
+    lesson.score()              # Score(right=1, answered=1, total=3): the quizzes answered so far
 """
 
 from __future__ import annotations
@@ -37,6 +37,47 @@ class Feedback:
 
     def __repr__(self) -> str:
         return f"{'✓' if self.correct else '✗'} {self.said}"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A lesson's quiz score so far: `right` of the `answered` quizzes, of `total` in the lesson.
+
+    `str(score)` is the sentence the terminal tutor says; a notebook shows it as HTML.
+
+    Examples:
+        >>> score = Score(right=1, answered=2, total=3)
+        >>> score, score.fraction, score.done
+        (Score(right=1, answered=2, total=3), 0.3333333333333333, False)
+        >>> print(score)
+        Score: 1 of 2 answered so far (3 quizzes in this lesson).
+    """
+
+    right: int
+    answered: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        """right / total, in 0..1 (an unanswered quiz counts as not right; 1.0 for a lesson with no quiz)."""
+        return self.right / self.total if self.total else 1.0
+
+    @property
+    def done(self) -> bool:
+        """Every quiz of the lesson is answered (right, or revealed after the tries)."""
+        return self.answered == self.total
+
+    def __str__(self) -> str:
+        if not self.total:
+            return "This lesson has no quiz."
+        if self.done:
+            return f"Score: {self.right} of {self.total} quiz questions right."
+        if not self.answered:
+            return f"No quiz answered yet ({self.total} in this lesson)."
+        return f"Score: {self.right} of {self.answered} answered so far ({self.total} quizzes in this lesson)."
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{escape(str(self))}</b></p>"
 
 
 @dataclass
@@ -90,18 +131,21 @@ class LessonView:
         self.said.setdefault(k, []).append(feedback)
         return feedback
 
-    def score(self) -> str:
-        """The score so far, counting only the quizzes answered (as the terminal tutor says it)."""
+    def score(self) -> Score:
+        """The score so far: a `Score` (right, answered, total); `print()` it for the terminal
+        tutor's sentence. A quiz counts as answered once right, or revealed after three tries.
+
+        Examples:
+            >>> import backprop_tutor as bt
+            >>> chain = bt.lesson("chain-rule")
+            >>> chain.score()
+            Score(right=0, answered=0, total=3)
+            >>> chain.check(3, -12).correct, chain.score().right
+            (True, 1)
+        """
         quizzes = [s.quiz for s in self.screens if s.quiz is not None]
         answered = [q for q in quizzes if q.solved is not None]
-        right = sum(bool(q.solved) for q in answered)
-        if not quizzes:
-            return "This lesson has no quiz."
-        if len(answered) == len(quizzes):
-            return f"Score: {right} of {len(quizzes)} quiz questions right."
-        if not answered:
-            return f"No quiz answered yet ({len(quizzes)} in this lesson)."
-        return f"Score: {right} of {len(answered)} answered so far ({len(quizzes)} quizzes in this lesson)."
+        return Score(sum(bool(q.solved) for q in answered), len(answered), len(quizzes))
 
     def _heading(self, k: int) -> str:
         return f"screen {k} of {len(self.screens)} · {self.lesson.title}"
@@ -153,13 +197,26 @@ class ScreenView:
 def lesson(ref: str, at: dict[str, Any] | None = None, expand: bool = False, theme: str = "light",
          engine: str = "auto") -> LessonView:
     """A lesson (a built-in id such as "chain-rule", or a .toml file) or the walkthrough of an
-    expression at `at`, ready to display in a notebook.
+    expression at `at`, ready to display in a notebook (a `LessonView`).
+
+    Display it to browse its screens (a slider with ipywidgets, else every screen as HTML);
+    `.step(k)` is screen k, `.quizzes()` the screens with a quiz, `.check(k, answer)` judges an
+    answer (a number or a formula, as text) as the terminal tutor does, and `.score()` is a
+    `Score(right, answered, total)`. `theme` is "light" or "dark"; `engine` lays out the drawings
+    ("auto": the system dot, else graphviz-pure).
 
     Examples:
         >>> import backprop_tutor as bt
         >>> walk = bt.lesson("(x+y)*z", {"x": -2, "y": 5, "z": -4})
         >>> len(walk), walk.step(2)
         (9, <screen 2 of 9: Forward pass>)
+        >>> chain = bt.lesson("chain-rule")
+        >>> chain.quizzes()
+        [3, 6, 10]
+        >>> chain.check(3, -10).correct, chain.check(3, "q*z").correct
+        (False, True)
+        >>> print(chain.score())
+        Score: 1 of 1 answered so far (3 quizzes in this lesson).
     """
     chosen = lesson_of(ref, dict(at or {}), expand)
     screens = build(chosen)
