@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 import inspect
+import os
 import pydoc
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import graphviz
+import pytest
 
 import backprop_tutor as bt
 from backprop_tutor.render.notebook import StepView
@@ -74,3 +80,36 @@ def test_lesson_score_is_a_value_not_a_sentence() -> None:
     assert chain.score().fraction == 2 / 3
     none = Score(0, 0, 0)
     assert str(none) == "This lesson has no quiz." and none.done and none.fraction == 1.0
+
+
+NO_DOT = """
+import sys, graphviz, backprop_tutor as bt
+t = bt.trace("1/(1+exp(-(w0*x0 + w1*x1 + w2)))", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, expand=True)
+view = t.step(13)                         # a caption with · and ∂: graphviz-pure warns on each such character
+print(graphviz.version())
+print(len(view.pipe("svg")) > 1000, view.render("step13", format="png"), "<svg" in view._repr_image_svg_xml())
+print("loud:", file=sys.stderr, flush=True)
+print(len(view.pipe("svg", quiet=False)) > 1000)   # asked for: its warnings are shown
+"""
+
+
+def test_step_renders_through_graphviz_pure_quietly_without_system_dot(tmp_path: Path) -> None:
+    """No system dot: .pipe(), .render() and the inline SVG work through graphviz-pure, graphviz.version()
+    names the Graphviz it ports (16.1.0 for graphviz-pure 0.2.2) instead of failing to parse its -V, and
+    graphviz-pure's warnings on character widths do not reach the user's terminal."""
+    here = Path(sys.executable).parent
+    if not shutil.which("graphviz-pure", path=str(here)):
+        pytest.skip("graphviz-pure is not installed next to this Python")
+    if shutil.which("dot", path=str(here)):
+        pytest.skip("a dot sits next to this Python; cannot hide it")
+    env = {**os.environ, "PATH": str(here)}   # the venv's bin only: no system dot
+    done = subprocess.run([sys.executable, "-c", NO_DOT], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    version, rendered, loud = done.stdout.splitlines()
+    assert version.startswith("(") and len([int(d) for d in version.strip("()").split(", ")]) >= 2, version
+    assert rendered == "True step13.png True" and (tmp_path / "step13.png").read_bytes()[:4] == b"\x89PNG"
+    assert loud == "True"
+    quiet, _, asked = done.stderr.partition("loud:\n")
+    assert quiet == ""                                   # nothing on stderr until the call with quiet=False
+    assert asked and all("no value for width of non-ASCII character" in w for w in asked.splitlines()), asked

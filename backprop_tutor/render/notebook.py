@@ -8,7 +8,8 @@
 The drawings are `graphviz.Digraph` objects, as micrograd's `draw_dot` and torchviz's `make_dot`
 return: tweak them with `.attr(...)`, save them with `.render("step5", format="png")`. Where no
 system Graphviz `dot` is installed, the `graphviz` package is pointed at the pip-installed
-graphviz-pure (same flags; no PDF), so `.pipe()`, `.render()` and Jupyter's inline SVG work too.
+graphviz-pure (same flags; no PDF), so `.pipe()`, `.render()` and Jupyter's inline SVG work too,
+`graphviz.version()` says which Graphviz it ports, and its warnings on character widths stay quiet.
 
 The engine does not know about drawings: `attach()` gives `Trace` its `step`, `digraph` and
 displays from here (the package's `__init__` calls it), so imports still only flow down.
@@ -16,8 +17,13 @@ displays from here (the package's `__init__` calls it), so imports still only fl
 
 from __future__ import annotations
 
+import functools
+import re
+import subprocess
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -28,13 +34,39 @@ TABLE_ROWS = 40  # inputs in a Trace's HTML table; `t.gradient` has them all
 
 
 def use_graphviz_pure() -> str:
-    """Point the `graphviz` package at graphviz-pure when no system `dot` is on PATH; the program used."""
+    """Point the `graphviz` package at graphviz-pure when no system `dot` is on PATH; the program used.
+
+    `graphviz.version()` then reports the Graphviz version graphviz-pure ports (its `-V` says
+    "graphviz-pure version 0.2.2 (Rust port of Graphviz 16.1.0)", which graphviz cannot parse)."""
     from .engine import find
 
     name, path = find("auto")
     if name == "graphviz-pure":
         graphviz.backend.dot_command.DOT_BINARY = Path(path)
+        if not hasattr(graphviz.version, "__wrapped__"):
+            graphviz.version = graphviz.backend.version = _ported(graphviz.version)
     return name
+
+
+def _ported(upstream: Callable[[], tuple[int, ...]]) -> Callable[[], tuple[int, ...]]:
+    """`graphviz.version`, also for graphviz-pure: the version of the Graphviz it is a port of."""
+    @functools.wraps(upstream)
+    def version() -> tuple[int, ...]:
+        try:
+            return upstream()
+        except RuntimeError:  # "cannot parse [...] output": not Graphviz's own words
+            done = subprocess.run([str(graphviz.backend.dot_command.DOT_BINARY), "-V"], capture_output=True,
+                                  text=True, check=False)
+            port = re.search(r"port of Graphviz (\d+)\.(\d+)(?:\.(\d+))?", done.stdout + done.stderr)
+            if port is None:
+                raise
+            return tuple(int(d) for d in port.groups() if d is not None)
+    return version
+
+
+def _is_pure() -> bool:
+    """Is the `graphviz` package running graphviz-pure?"""
+    return Path(graphviz.backend.dot_command.DOT_BINARY).stem == "graphviz-pure"
 
 
 class StepView(graphviz.Digraph):
@@ -58,6 +90,16 @@ class StepView(graphviz.Digraph):
             cached = self._cached = (self.source, svg[svg.index("<svg"):])
         return cached[1]
 
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        """As `graphviz.Digraph.pipe`; graphviz-pure's warnings on character widths are not shown
+        (`quiet=True` unless given; its errors still raise)."""
+        return super().pipe(*args, **_quiet(args, kwargs, 4))
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """As `graphviz.Digraph.render`; graphviz-pure's warnings on character widths are not shown
+        (`quiet=True` unless given; its errors still raise)."""
+        return super().render(*args, **_quiet(args, kwargs, 8))
+
     def _repr_image_svg_xml(self) -> str:  # graphviz's Jupyter hook (`_repr_mimebundle_`)
         return self._svg()
 
@@ -67,6 +109,15 @@ class StepView(graphviz.Digraph):
 
     def __repr__(self) -> str:
         return f"<StepView: step {self.step} of {len(self.trace.steps)} of {self.trace.expr!r}>"
+
+
+def _quiet(args: tuple, kwargs: dict[str, Any], position: int) -> dict[str, Any]:
+    """`kwargs` with quiet=True when graphviz-pure runs and the caller did not say (by name, or as
+    positional argument `position`): it warns about the width of every non-ASCII character (·, ∂),
+    on the user's terminal or in the notebook, although the drawing is right."""
+    if "quiet" not in kwargs and len(args) <= position and _is_pure():
+        return {**kwargs, "quiet": True}
+    return kwargs
 
 
 def show(trace: Trace, step: int = 1, theme: str = "light", engine: str = "auto") -> StepView:
