@@ -29,9 +29,9 @@ from pebble import ProcessExpired, ProcessPool
 from ..errors import HomeworkError, TutorError
 from .problem import Problem, load
 
-try:
+try:  # POSIX only: tests/test_grade_portable.py grades with it hidden, as on Windows
     import resource
-except ImportError:  # pragma: no cover - Windows: no address-space limit, the time limits still hold
+except ImportError:  # Windows: no address-space limit (docs/homework.md says so), the time limits still hold
     resource = None  # type: ignore[assignment]
 
 GRACE = 5.0               # seconds past a submission's own time limit before the pool kills its worker
