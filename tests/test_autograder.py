@@ -145,3 +145,39 @@ def test_check_json_on_a_bad_file_is_still_json(tmp_path: Path) -> None:
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "not valid TOML" in r.stderr
     data = json.loads(r.stdout)
     assert data["file"] == str(bad) and data["correct"] is False and "not valid TOML" in data["error"]
+
+
+def test_the_documented_setup_sh_installs_the_bundled_wheel(tmp_path: Path) -> None:
+    """setup.sh installs backprop-tutor from the wheel in the zip (it is not on PyPI) into its own venv
+    and links `tutor`; run_autograder then grades with that install. The wheel's dependencies are
+    taken from this environment (PIP_NO_DEPS; on Gradescope pip fetches them from PyPI)."""
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "TUTOR_VENV": str(tmp_path / "venv"),
+           "TUTOR_BIN": str(tmp_path / "bin"), "PIP_NO_DEPS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    setup = ["bash", str(ROOT / "examples" / "gradescope" / "setup.sh")]
+    missing = subprocess.run(setup, env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "no backprop_tutor-*.whl" in missing.stderr     # said, not a pip error
+    built = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(root / "source"),
+                            str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    run = subprocess.run(setup, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    tutor = tmp_path / "bin" / "tutor"
+    assert tutor.resolve() == (tmp_path / "venv" / "bin" / "tutor").resolve()
+    import site
+
+    deps = os.pathsep.join(site.getsitepackages())   # the dependencies, not backprop_tutor (an editable install here)
+    installed = {**env, "PYTHONPATH": deps, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    where = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "-c", "import backprop_tutor; print(backprop_tutor.__file__)"],
+                           env=installed, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert where.stdout.startswith(str(tmp_path / "venv")), where.stdout + where.stderr
+    (root / "source" / "key.toml").write_text(KEY.read_text())
+    (root / "submission" / "hw.toml").write_text(SIGN_ERROR)
+    graded = subprocess.run(["bash", str(ROOT / "examples" / "gradescope" / "run_autograder")], env=installed,
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert graded.returncode == 0, graded.stderr
+    res = json.loads((root / "results" / "results.json").read_text())
+    assert res["score"] == sum(POINTS.values()) - POINTS["df/dx"]
