@@ -62,6 +62,7 @@ def test_expression_export(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "e.html").read_text(encoding="utf-8")
     assert "(x+y)*z" in page and "-12" in page
+    assert page.count('<p class="legend">') >= 8 and '<p class="legend"><code>' not in page   # the header has the program
     missing = tutor("export", "(x+y)*z", "--out", "m.html", cwd=tmp_path)
     assert missing.returncode == 2 and "no value for" in missing.stderr
 

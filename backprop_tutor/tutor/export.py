@@ -176,7 +176,10 @@ def html(lesson: Lesson, theme: str = "light", engine: str = "auto") -> str:
         title, subtitle = "Backprop", "; ".join(line.strip() for line in lesson.title.strip().splitlines())
     else:
         title, subtitle = lesson.title, ""
-    return lesson_html(pages(build(lesson), theme, engine), title, subtitle, theme)
+    shown = pages(build(lesson), theme, engine)
+    for page in shown:  # the header already writes the program
+        page.program = "" if page.program == subtitle else page.program
+    return lesson_html(shown, title, subtitle, theme)
 
 
 def lesson_of(ref: str | None, at: dict[str, Any], expand: bool = False, text: str | None = None) -> Lesson:
