@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop_tutor.tutor.export import html, lesson_of
+from backprop_tutor.tutor.export import html, lesson_of, pages
 from backprop_tutor.tutor.lesson import find
 from backprop_tutor.tutor.screens import build
 
@@ -65,6 +65,16 @@ def test_expression_export(tmp_path: Path) -> None:
     assert page.count('<p class="legend">') >= 8 and '<p class="legend"><code>' not in page   # the header has the program
     missing = tutor("export", "(x+y)*z", "--out", "m.html", cwd=tmp_path)
     assert missing.returncode == 2 and "no value for" in missing.stderr
+
+
+def test_a_cut_out_neighbourhood_is_still_said_without_the_caption() -> None:
+    """The drawings have no caption; what only the caption said (a large graph's slide shows the
+    step's neighbourhood) moves into the page's text."""
+    expr = " + ".join(f"w{i}*x{i}" for i in range(30))
+    shown = pages(build(lesson_of(expr, {f"w{i}": 1 for i in range(30)} | {f"x{i}": 2 for i in range(30)})))
+    drawn = [p for p in shown if p.svg]
+    assert drawn and all(b"showing" not in p.svg and b"value above the wire" not in p.svg for p in drawn)
+    assert all(any(n.startswith("(showing ") and "of 119 nodes" in n for n in p.notes) for p in drawn)
 
 
 def test_lesson_text_cannot_inject_markup(tmp_path: Path) -> None:
