@@ -4,10 +4,11 @@ answered in the page, with hints, the true value and a score. No network, no ser
 script or font: it opens from a file:// URL, an LMS upload or an e-mail attachment.
 
 The page knows numbers, not maths: each quiz carries its true value, its tolerance (already
-multiplied out), its hints, the likely mistakes (the number each gives, in the terminal tutor's words)
-and the values of the names an answer may use, all computed in
-Python. An answer is read by a small arithmetic parser (numbers, + - * / ^, brackets, those names
-and a few functions), never by `eval`. On a projector the drawing fills the window.
+multiplied out), its hints, its likely mistakes (the number each gives, in the terminal tutor's
+words) and the values of the names an answer may use, all computed in Python. An answer is read
+by a small arithmetic parser (numbers, + - * / ^, brackets, those names and a few functions),
+never by `eval`. On a projector the drawing fills the window; it has no caption (the step's
+equation and the legend are text beside it).
 
 `#5` opens screen 5. Elements carry ids and classes that tests (and screen readers) rely on:
 `#prev`, `#next`, `#count`, `#score`, `section.screen`, `input.answer`, `button.check`,
