@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,9 +32,8 @@ def find(engine: str = "auto") -> tuple[str, str]:
     """(name, path) of the layout program: `dot`, `graphviz-pure`, or the first found of the two."""
     if engine not in ("auto", *ENGINES):
         raise TutorError(f"unknown engine {engine!r}; choose auto, dot or graphviz-pure")
-    here = Path(sys.executable).parent  # graphviz-pure sits next to Python in a virtualenv
     for name in ENGINES if engine == "auto" else (engine,):
-        path = shutil.which(name) or shutil.which(name, path=str(here))
+        path = shutil.which(name) or shutil.which(name, path=scripts())
         if path:
             return name, path
     if engine == "auto":
@@ -41,6 +41,18 @@ def find(engine: str = "auto") -> tuple[str, str]:
                          "or `pip install graphviz-pure`")
     hint = "apt install graphviz" if engine == "dot" else "pip install graphviz-pure"
     raise TutorError(f"the {engine!r} engine is not installed ({hint}); or use --engine auto")
+
+
+def scripts() -> str:
+    """Where pip puts this Python's commands, as a search path: next to Python (a virtualenv), its
+    scripts directory (Windows: Scripts\\, often not on PATH in a notebook's kernel), the user's
+    (`pip install --user`: ~/.local/bin, %APPDATA%\\Python\\...\\Scripts)."""
+    dirs = [str(Path(sys.executable).parent), sysconfig.get_path("scripts")]
+    try:
+        dirs.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
+    except (KeyError, ValueError):  # a Python built without a user scheme
+        pass
+    return os.pathsep.join(dict.fromkeys(d for d in dirs if d))
 
 
 def flags(fmt: str) -> list[str]:
