@@ -81,16 +81,32 @@ class Graph:
     """A built graph as plain data: `nodes` maps id -> attributes in evaluation order, `graph`
     holds expr, output, output_name, inputs (and the compiled tape), as networkx's graph dict."""
 
-    __slots__ = ("nodes", "graph", "_nx")
+    __slots__ = ("_nodes", "graph", "_nx")
 
     def __init__(self, nodes: dict[str, dict], graph: dict) -> None:
-        self.nodes, self.graph, self._nx = nodes, graph, None
+        self._nodes, self.graph, self._nx = nodes, graph, None
+
+    @classmethod
+    def lazy(cls, graph: dict) -> "Graph":
+        """A graph whose `graph` dict (with its tape) is known and whose node attributes are made
+        from the text, graph["expr"], by parse -> build on first use (fasttape.py: the numbers
+        never read them)."""
+        return cls(None, graph)  # type: ignore[arg-type]
+
+    @property
+    def nodes(self) -> dict[str, dict]:
+        """Node id -> attributes, in evaluation order."""
+        if self._nodes is None:
+            nodes = build(parse(self.graph["expr"])).nodes
+            assert tuple(nodes) == self.graph["tape"].nodes, "fasttape and build disagree"
+            self._nodes = nodes
+        return self._nodes
 
     def __contains__(self, node: object) -> bool:
-        return node in self.nodes
+        return node in (self._nodes if self._nodes is not None else self.graph["tape"].slot)
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        return len(self._nodes if self._nodes is not None else self.graph["tape"].nodes)
 
     def networkx(self) -> "nx.MultiDiGraph":
         """The MultiDiGraph view (edge key = argument position), made once."""

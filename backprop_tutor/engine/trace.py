@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..errors import DomainError, MissingValueError, ValueInputError
 from ..fmt import name_list
+from .fasttape import compile_text
 from .graph import build
 from .parse import Program
 from .tape import Tape
@@ -249,7 +250,8 @@ def trace(expr: str | Program, at: Mapping[str, Any], *, expand: bool = False) -
         (3.0, -12.0, -4.0)
     """
     with _no_gc():
-        return walk(build(expr, expand=expand), at)
+        graph = compile_text(expr) if isinstance(expr, str) and not expand else None
+        return walk(graph if graph is not None else build(expr, expand=expand), at)
 
 
 @contextlib.contextmanager
