@@ -26,13 +26,17 @@ _PLAIN = re.compile(r"[A-Za-z0-9_ .+\-*/^(),;=\n]*")   # no tabs, comments, \r, 
 _TOKEN = re.compile(r" *([A-Za-z_][A-Za-z0-9_]*\(?|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|\*\*|[-+*/^(),;=]|\n+)")
 _MAYBE_TAKEN = re.compile(r"[nc][0-9]")                  # a name that could be a node id: n1, c2
 
-# Operators on the stack: (precedence, gate, forward, local). Brackets and calls have 0, so the
-# reductions stop at them; neg (3) binds looser than ^ (4), tighter than * and / (2), + and - (1).
-_OP = {sym: (prec, g, GATES[g].forward, GATES[g].local)
+# Operators on the stack: (precedence, gate, forward, local, bound). Pushing one first reduces the
+# operators of precedence >= its bound: its own precedence (left-associative), 5 for ^ (right).
+# Brackets and calls have precedence 0, so reductions stop at them; neg (3) binds looser than
+# ^ (4), tighter than * and / (2), + and - (1).
+_OP = {sym: (prec, g, GATES[g].forward, GATES[g].local, 5 if g == "pow" else prec)
        for sym, prec, g in [("+", 1, "add"), ("-", 1, "sub"), ("*", 2, "mul"), ("/", 2, "div"),
                             ("^", 4, "pow"), ("**", 4, "pow")]}
-_MUL, _NEG = _OP["*"], (3, "neg", GATES["neg"].forward, GATES["neg"].local)
-_PAREN = (0, "(", None, None)
+_NEG = (3, "neg", GATES["neg"].forward, GATES["neg"].local, 3)
+_PAREN = (0, "(", None, None, 0)
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NUM_START = frozenset("0123456789.")
 _FOLDS = (ValueError, ZeroDivisionError, OverflowError, TypeError)
 
 
@@ -58,17 +62,16 @@ def compile_text(text: str) -> Graph | None:
 
 def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR0915 - one loop, kept whole for speed
     ids: list = []        # node id of each slot; None: an unnamed gate, 0: a constant (named at the end)
-    kinds: list[str] = []
     ops: list[tuple] = []  # the tape's (forward, local, out, a, b)
     gates: list[str] = []
     consts: list[tuple] = []
     inputs: list[str] = []
     where: dict[str, int] = {}  # input or assigned name -> its slot
     vals: list = []       # operands: a slot (int), or a constant not yet a node: (value, is_literal)
-    stack: list = []      # operators, brackets and calls (a call: [0, name, None, argument count])
+    stack: list = []      # operators, brackets and calls (a call: [0, name, None, None, argument count])
 
     def emit(gate: str, forward: object, local: object, args: list) -> None:
-        """Reduce: the gate over `args` becomes a node (a constant where it folds)."""
+        """The gate over `args`, some of them constants: a constant where it folds, else a node."""
         if args[0].__class__ is tuple and (len(args) == 1 or args[1].__class__ is tuple):
             values = [a[0] for a in args]
             if gate == "neg":
@@ -88,35 +91,39 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 consts.append((len(ids), a[0]))
                 a = len(ids)
                 ids.append(0)
-                kinds.append("const")
             slots.append(a)
         out = len(ids)
         ids.append(None)
-        kinds.append("gate")
         gates.append(gate)
         ops.append((forward, local, out, slots[0], slots[1] if len(slots) > 1 else -1))
         vals.append(out)
 
     def reduce_top() -> None:
-        _, gate, forward, local = top = stack.pop()
-        if top is _NEG:
-            emit(gate, forward, local, [vals.pop()])
-        elif forward is not None:
-            b = vals.pop()
-            emit(gate, forward, local, [vals.pop(), b])
-        else:
+        _, gate, forward, local, _ = top = stack.pop()
+        if forward is None:
             raise _GiveUp  # an open bracket or call at the end of a statement
+        b = vals.pop()
+        if top is _NEG:
+            a, b = b, -1
+            if a.__class__ is not int:
+                emit(gate, forward, local, [a])
+                return
+        else:
+            a = vals.pop()
+            if a.__class__ is not int or b.__class__ is not int:
+                emit(gate, forward, local, [a, b])
+                return
+        out = len(ids)  # (the common case, emit's last lines inline)
+        ids.append(None)
+        gates.append(gate)
+        ops.append((forward, local, out, a, b))
+        vals.append(out)
 
-    def push_binary(op: tuple) -> None:
-        prec = op[0]
-        right = prec == 4
-        while stack:
-            top = stack[-1][0]
-            if top > prec or (top == prec and not right):
-                reduce_top()
-            else:
-                break
-        stack.append(op)
+    def implicit_mul() -> None:
+        """2x, (x+y)z, w x: an operand right after an operand multiplies."""
+        while stack and stack[-1][0] >= 2:
+            reduce_top()
+        stack.append(_OP["*"])
 
     def operand(name: str) -> None:
         slot = where.get(name)
@@ -130,16 +137,15 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
             where[name] = len(ids)
             vals.append(len(ids))
             ids.append(name)
-            kinds.append("input")
             inputs.append(name)
 
     output = named = None  # the last statement's node and the name it was assigned to
     target = None
     pending = None        # a name at a statement's start: an assignment if "=" follows
     start = want = True   # at a statement's start; an operand is wanted next
-    last = ""
-    for tok in itertools.chain(tokens, ("",)):
-        last, prev = tok, last
+    num_at = -2           # the index of the last number token
+    tokens.append("\n")   # the end of the text ends the last statement
+    for i, tok in enumerate(tokens):
         if pending is not None:
             if tok == "=":
                 if pending in FUNCTIONS or pending in CONSTANTS:
@@ -148,8 +154,54 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 continue
             operand(pending)
             want, pending = False, None
-        first = tok[:1]
-        if first in "\n;":  # the end of a statement ("" at the end of the text)
+        op = _OP.get(tok)
+        if op is not None:
+            start = False
+            if not want:
+                bound = op[4]
+                while stack and stack[-1][0] >= bound:
+                    reduce_top()
+                stack.append(op)
+                want = True
+            elif tok == "-":
+                stack.append(_NEG)
+            elif tok != "+":
+                raise _GiveUp
+            continue
+        first = tok[0]
+        if first in _NAME_START:
+            if tok[-1] == "(":
+                start = False
+                if not want:
+                    implicit_mul()
+                stack.append([0, tok[:-1], None, None, 1])
+                want = True
+            elif start:
+                start, pending = False, tok
+            else:
+                if not want:
+                    implicit_mul()
+                slot = where.get(tok)
+                if slot is None:
+                    operand(tok)
+                else:
+                    vals.append(slot)
+                want = False
+        elif first in _NUM_START:
+            start = False
+            if not want:
+                if num_at == i - 1:
+                    raise _GiveUp  # two numbers side by side: no product
+                implicit_mul()
+            vals.append((number(tok), True))
+            want, num_at = False, i
+        elif tok == "(":
+            start = False
+            if not want:
+                implicit_mul()
+            stack.append(_PAREN)
+            want = True
+        elif first == "\n" or first == ";":  # the end of a statement
             if start:
                 continue
             if want:
@@ -164,7 +216,6 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 consts.append((len(ids), result[0]))
                 result = len(ids)
                 ids.append(0)
-                kinds.append("const")
             if target is not None:
                 if target in where:
                     raise _GiveUp  # assigned twice, or already an input: the full path says which
@@ -172,46 +223,10 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                     ids[result] = target  # the statement's own gate takes its name
                 where[target] = result
             output, named, target, start, want = result, target, None, True, True
-            continue
-        op = _OP.get(tok)
-        if op is None and tok not in "(),=":
-            if first.isalpha() or first == "_":  # a name or a call
-                if start and tok[-1] != "(":
-                    start, pending = False, tok
-                    continue
-            elif not want and (prev[:1].isdigit() or prev[:1] == "."):
-                raise _GiveUp  # two numbers side by side: no product
-            start = False
-            if not want:  # implicit multiplication: 2x, (x+y)z, w x
-                push_binary(_MUL)
-            if tok[-1] == "(":
-                stack.append([0, tok[:-1], None, 1])
-                want = True
-                continue
-            want = False
-            if first.isalpha() or first == "_":
-                operand(tok)
-            else:
-                vals.append((number(tok), True))
-            continue
-        start = False
-        if tok == "(":
-            if not want:
-                push_binary(_MUL)
-            stack.append(_PAREN)
-            want = True
-        elif op is not None:
-            if want:
-                if tok == "-":
-                    stack.append(_NEG)
-                elif tok != "+":
-                    raise _GiveUp
-            else:
-                push_binary(op)
-                want = True
         elif tok == "=" or want:
             raise _GiveUp
         else:  # ) or ,
+            start = False
             while stack and stack[-1][0]:
                 reduce_top()
             if not stack:
@@ -222,14 +237,14 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                     raise _GiveUp
                 stack.pop()
             elif tok == ",":
-                top[3] += 1
+                top[4] += 1
                 want = True
             else:
                 stack.pop()
-                _call(top[1], top[3], vals, emit)
+                _call(top[1], top[4], vals, emit)
     if output is None or len(ids) > MAX_NODES:
         raise _GiveUp
-    return _graph(text, tokens, ids, kinds, ops, gates, consts, inputs, where, output, named)
+    return _graph(text, tokens, ids, ops, gates, consts, inputs, where, output, named)
 
 
 def _call(name: str, count: int, vals: list, emit) -> None:  # noqa: ANN001
@@ -252,8 +267,8 @@ def _fresh(prefix: str, taken: set[str]):  # noqa: ANN202 - an iterator of ids
     return (i for i in ids if i not in taken) if taken else ids
 
 
-def _graph(text: str, tokens: list[str], ids: list, kinds: list[str], ops: list, gates: list[str],  # noqa: PLR0913
-           consts: list, inputs: list[str], where: dict[str, int], output: int, named: str | None) -> Graph:
+def _graph(text: str, tokens: list[str], ids: list, ops: list, gates: list[str], consts: list,  # noqa: PLR0913
+           inputs: list[str], where: dict[str, int], output: int, named: str | None) -> Graph:
     """The Graph: ids given to the unnamed nodes, the tape, and the full path to make the attributes."""
     taken = {t for t in tokens if t[:1] in "nc" and t[1:].isdigit()} if _MAYBE_TAKEN.search(text) else set()
     gate_ids, const_ids = _fresh("n", taken), _fresh("c", taken)
@@ -265,6 +280,11 @@ def _graph(text: str, tokens: list[str], ids: list, kinds: list[str], ops: list,
     slot = dict(zip(nodes, range(len(nodes))))
     if len(slot) != len(nodes):
         raise _GiveUp  # pragma: no cover - an id given twice would be our bug; the full path builds it
+    kinds = ["gate"] * len(nodes)
+    for x in inputs:
+        kinds[where[x]] = "input"
+    for i, _ in consts:
+        kinds[i] = "const"
     tape = Tape(nodes, slot, tuple(ops), tuple(gates), tuple(kinds), tuple(consts))
     output_name = named or next((n for n in ("f", "out", "output") if n not in where), None)
     if output_name is None:
