@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from .graph import Graph
 
+_DOMAIN = (ValueError, ZeroDivisionError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -63,29 +64,45 @@ class Tape:
     def forward(self, seed: Sequence[Any]) -> list[Any]:
         """Values of every slot, from `seed` (inputs and constants filled in, gates anything)."""
         v = list(seed)
-        for k, (f, _, o, a, b) in enumerate(self.ops):
-            try:
+        try:
+            for f, _, o, a, b in self.ops:
                 v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
-            except (ValueError, ZeroDivisionError, OverflowError) as err:
-                raise DomainError(self._where(k, v, "cannot be evaluated", err)) from None
+        except _DOMAIN:  # again, counting the operations, to name the one that failed
+            for k, (f, _, o, a, b) in enumerate(self.ops):
+                try:
+                    v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
+                except _DOMAIN as err:
+                    raise DomainError(self._where(k, v, "cannot be evaluated", err)) from None
         return v
 
     def backward(self, v: Sequence[float], output: int) -> list[float]:
         """∂output/∂slot for every slot, summed over all paths (reverse order, upstream * local)."""
         g = [0.0] * len(v)
         g[output] = 1.0
-        for k in range(len(self.ops) - 1, -1, -1):
-            _, local, o, a, b = self.ops[k]
-            up = g[o]
-            try:
+        try:
+            for _, local, o, a, b in reversed(self.ops):
+                up = g[o]
                 if b < 0:
                     g[a] += up * local(v[a], v[o])[0]
                 else:
                     la, lb = local(v[a], v[b], v[o])
                     g[a] += up * la
                     g[b] += up * lb
-            except (ValueError, ZeroDivisionError, OverflowError) as err:
-                raise DomainError(self._where(k, v, "has no derivative", err)) from None
+        except _DOMAIN:  # again, counting the operations, to name the one that failed
+            g = [0.0] * len(v)
+            g[output] = 1.0
+            for k in range(len(self.ops) - 1, -1, -1):
+                _, local, o, a, b = self.ops[k]
+                up = g[o]
+                try:
+                    if b < 0:
+                        g[a] += up * local(v[a], v[o])[0]
+                    else:
+                        la, lb = local(v[a], v[b], v[o])
+                        g[a] += up * la
+                        g[b] += up * lb
+                except _DOMAIN as err:
+                    raise DomainError(self._where(k, v, "has no derivative", err)) from None
         return g
 
     def locals(self, k: int, v: Sequence[Any]) -> tuple:

@@ -206,13 +206,13 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
                               f" of this expression (its inputs: {name_list(inputs, 8, quote=False) or 'none'}); remove "
                               f"{'it' if len(extra) == 1 else 'them'}")
     tape = Tape.of(graph)
-    seed: list[Any] = [0.0] * len(tape.nodes)
-    for x in inputs:
-        seed[tape.slot[x]] = given[x]
-    for i, value in tape.consts:
-        seed[i] = value
+    floats = [0.0] * len(tape.nodes)
+    slot = tape.slot
     try:
-        floats = [float(s) for s in seed]
+        for x in inputs:
+            floats[slot[x]] = float(given[x])
+        for i, value in tape.consts:
+            floats[i] = float(value)
     except OverflowError:  # a literal such as 1e400
         raise DomainError("a number in the expression is too large for float64 (at most about 1.8e308)") from None
     v = tape.forward(floats)
@@ -221,7 +221,10 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
         raise DomainError(f"node {bad!r} evaluates to {v[tape.slot[bad]]}: it overflows float64; "
                           f"choose smaller input values")
     grads = tape.backward(v, tape.slot[graph.graph["output"]])
-    if not all(map(math.isfinite, grads)):
+    all_grads = dict(zip(tape.nodes, grads))
+    for i, _ in tape.consts:  # (a constant's own gradient, often nan (∂x^2/∂2 at x < 0), is nobody's)
+        del all_grads[tape.nodes[i]]
+    if not all(map(math.isfinite, all_grads.values())):
         varies = [kind == "input" for kind in tape.kinds]  # only what depends on an input needs a gradient:
         for _, _, o, a, b in tape.ops:                     # k = -1; x^k at x < 0 has no ∂/∂k, and needs none
             varies[o] = varies[a] or (b >= 0 and varies[b])
@@ -234,9 +237,6 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
             if math.isnan(d):
                 raise DomainError(f"∂{graph.graph['output_name']}/∂{n} is undefined at this point (0·∞, or a^b "
                                   f"with a ≤ 0 and a variable b); choose other input values")
-    all_grads = dict(zip(tape.nodes, grads))
-    for i, _ in tape.consts:
-        del all_grads[tape.nodes[i]]
     return Trace(expr=graph.graph["expr"], structure=graph, tape=tape, at=given,
                  values=dict(zip(tape.nodes, v)), grads=all_grads)
 
