@@ -70,13 +70,13 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
     vals: list = []       # operands: a slot (int), or a constant not yet a node: (value, is_literal)
     stack: list = []      # operators, brackets and calls (a call: [0, name, None, None, argument count])
 
-    def emit(gate: str, forward: object, local: object, args: list) -> None:
-        """The gate over `args`, some of them constants: a constant where it folds, else a node."""
-        if args[0].__class__ is tuple and (len(args) == 1 or args[1].__class__ is tuple):
-            values = [a[0] for a in args]
+    def emit(gate: str, forward: object, local: object, a: object, b: object = None) -> None:
+        """The gate over a (and b), one of them a constant: a constant where it folds, else a node."""
+        if a.__class__ is tuple and (b is None or b.__class__ is tuple):
             if gate == "neg":
-                vals.append((-values[0], False))
+                vals.append((-a[0], False))
                 return
+            values = (a[0],) if b is None else (a[0], b[0])
             if GATES[gate].exact and all(v.__class__ is Fraction for v in values):
                 try:
                     value = rational(forward(*values))
@@ -85,17 +85,20 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 if value is not None:
                     vals.append((value, False))
                     return
-        slots = []
-        for a in args:
-            if a.__class__ is tuple:  # a constant becomes a node where a gate first uses it
-                consts.append((len(ids), a[0]))
-                a = len(ids)
-                ids.append(0)
-            slots.append(a)
+        if a.__class__ is tuple:  # a constant becomes a node where a gate first uses it
+            consts.append((len(ids), a[0]))
+            a = len(ids)
+            ids.append(0)
+        if b is None:
+            b = -1
+        elif b.__class__ is tuple:
+            consts.append((len(ids), b[0]))
+            b = len(ids)
+            ids.append(0)
         out = len(ids)
         ids.append(None)
         gates.append(gate)
-        ops.append((forward, local, out, slots[0], slots[1] if len(slots) > 1 else -1))
+        ops.append((forward, local, out, a, b))
         vals.append(out)
 
     def reduce_top() -> None:
@@ -106,12 +109,12 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
         if top is _NEG:
             a, b = b, -1
             if a.__class__ is not int:
-                emit(gate, forward, local, [a])
+                emit(gate, forward, local, a)
                 return
         else:
             a = vals.pop()
             if a.__class__ is not int or b.__class__ is not int:
-                emit(gate, forward, local, [a, b])
+                emit(gate, forward, local, a, b)
                 return
         out = len(ids)  # (the common case, emit's last lines inline)
         ids.append(None)
@@ -256,9 +259,9 @@ def _call(name: str, count: int, vals: list, emit) -> None:  # noqa: ANN001
         raise _GiveUp
     args = vals[-count:]
     del vals[-count:]
-    args += [(number(d), True) for d in gate.defaults[len(gate.defaults) - (gate.arity - count):]] \
-        if count < gate.arity else []
-    emit(gate.name, gate.forward, gate.local, args)
+    if count < gate.arity:
+        args += [(number(d), True) for d in gate.defaults[len(gate.defaults) - (gate.arity - count):]]
+    emit(gate.name, gate.forward, gate.local, *args)
 
 
 def _fresh(prefix: str, taken: set[str]):  # noqa: ANN202 - an iterator of ids
@@ -271,11 +274,11 @@ def _graph(text: str, tokens: list[str], ids: list, ops: list, gates: list[str],
            inputs: list[str], where: dict[str, int], output: int, named: str | None) -> Graph:
     """The Graph: ids given to the unnamed nodes, the tape, and the full path to make the attributes."""
     taken = {t for t in tokens if t[:1] in "nc" and t[1:].isdigit()} if _MAYBE_TAKEN.search(text) else set()
-    gate_ids, const_ids = _fresh("n", taken), _fresh("c", taken)
-    if consts:
-        ids = [i if i.__class__ is str else next(gate_ids) if i is None else next(const_ids) for i in ids]
+    gate_id, const_id = _fresh("n", taken).__next__, _fresh("c", taken).__next__
+    if consts:  # (an id is a non-empty str; None and 0 mark the gates and constants to number)
+        ids = [i or (gate_id() if i is None else const_id()) for i in ids]
     else:
-        ids = [i if i.__class__ is str else next(gate_ids) for i in ids]
+        ids = [i or gate_id() for i in ids]
     nodes = tuple(ids)
     slot = dict(zip(nodes, range(len(nodes))))
     if len(slot) != len(nodes):
