@@ -101,3 +101,29 @@ def test_a_large_random_program_gives_bit_identical_numbers():
     assert list(fast.values.items()) == list(full.values.items())
     assert list(fast.grads.items()) == list(full.grads.items())
     assert all(math.isfinite(v) for v in fast.grads.values())
+
+
+_ATOM = st.sampled_from(["x", "y", "n2", "c1", "pi", "e", "2", "0.5", "1e-3", "3.", ".25", "0"])
+_FUNCS = ["exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "softplus", "leaky_relu", "elu", "step"]
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    def grow(sub: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.tuples(sub, st.sampled_from([" + ", "-", "*", " / ", "^", "**", " ", ""]), sub).map("".join),
+            st.tuples(st.sampled_from(["-", "+", "- -"]), sub).map("".join),
+            sub.map("({})".format),
+            st.tuples(st.sampled_from(_FUNCS), sub).map("{0[0]}({0[1]})".format),
+            st.tuples(st.sampled_from(["max", "min", "leaky_relu", "elu"]), sub, sub).map("{0[0]}({0[1]}, {0[2]})".format),
+        )
+    return st.recursive(_ATOM, grow, max_leaves=12)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(["", "q = ", "r = ", "n1 = ", "c3 = ", "x = "]), _expressions()),
+                min_size=1, max_size=4).map(lambda stmts: "\n".join(a + b for a, b in stmts)))
+def test_programs_from_the_grammar_read_the_same_by_both_paths(text):
+    try:
+        same_as_full_path(text)
+    except TutorError:
+        raise AssertionError(f"the fast path read {text!r}, which the full path refuses") from None
