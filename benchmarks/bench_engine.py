@@ -1,7 +1,8 @@
 """Engine benchmark: text to gradients and the trace alone vs micrograd, symbolic gradients vs
 sympy.diff, start-up of three commands vs `import sympy`.
 
-Run from the repository root:  python benchmarks/bench_engine.py   (needs `pip install micrograd`)
+Run from the repository root:  python benchmarks/bench_engine.py [numeric] [symbolic] [startup]
+(needs `pip install micrograd`; with no argument, all three tables)
 Prints Markdown tables; benchmarks/README.md holds the last run. Times are the best of several
 runs, measured side by side in one process so the ratios compare like with like.
 """
@@ -236,8 +237,15 @@ def startup_table() -> list[str]:
     return rows
 
 
+TABLES = {"numeric": ("Text to gradients vs micrograd", numeric_table),
+          "symbolic": ("Symbolic gradients vs sympy.diff", symbolic_table),
+          "startup": ("Start-up", startup_table)}
+
 if __name__ == "__main__":
-    for title, table in (("Text to gradients vs micrograd", numeric_table), ("Symbolic gradients vs sympy.diff", symbolic_table),
-                         ("Start-up", startup_table)):
+    # python benchmarks/bench_engine.py [numeric] [symbolic] [startup]: the tables named, else all three
+    chosen = sys.argv[1:] or list(TABLES)
+    if unknown := [c for c in chosen if c not in TABLES]:
+        sys.exit(f"unknown table {unknown[0]!r}; choose from {', '.join(TABLES)}")
+    for title, table in (TABLES[c] for c in chosen):
         print(f"\n### {title}\n")
         print("\n".join(table()), flush=True)
