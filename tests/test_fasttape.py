@@ -55,6 +55,16 @@ def test_what_the_fast_path_is_not_sure_of_is_left_to_the_full_path(text):
     assert compile_text(text) is None
 
 
+def test_text_past_the_parsers_limit_is_refused_as_before():
+    from backprop_tutor.engine.parse import MAX_CHARS
+    from backprop_tutor.errors import ParseError
+
+    text = "+".join(["x"] * (MAX_CHARS // 2 + 1))
+    assert compile_text(text) is None
+    with pytest.raises(ParseError, match="the limit is"):
+        bt.trace(text, {"x": 1})
+
+
 def test_every_lesson_reads_the_same_and_the_plain_ones_fast():
     texts = _lesson_texts()
     fast = [same_as_full_path(t) for t in texts]
@@ -107,20 +117,19 @@ _ATOM = st.sampled_from(["x", "y", "n2", "c1", "pi", "e", "2", "0.5", "1e-3", "3
 _FUNCS = ["exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "softplus", "leaky_relu", "elu", "step"]
 
 
-def _expressions() -> st.SearchStrategy[str]:
-    def grow(sub: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        return st.one_of(
-            st.tuples(sub, st.sampled_from([" + ", "-", "*", " / ", "^", "**", " ", ""]), sub).map("".join),
-            st.tuples(st.sampled_from(["-", "+", "- -"]), sub).map("".join),
-            sub.map("({})".format),
-            st.tuples(st.sampled_from(_FUNCS), sub).map("{0[0]}({0[1]})".format),
-            st.tuples(st.sampled_from(["max", "min", "leaky_relu", "elu"]), sub, sub).map("{0[0]}({0[1]}, {0[2]})".format),
-        )
-    return st.recursive(_ATOM, grow, max_leaves=12)
+_EXPRESSION = st.deferred(lambda: st.one_of(
+    _ATOM,
+    st.tuples(_EXPRESSION, st.sampled_from([" + ", "-", "*", " / ", "^", "**", " ", ""]), _EXPRESSION).map("".join),
+    st.tuples(st.sampled_from(["-", "+", "- -"]), _EXPRESSION).map("".join),
+    _EXPRESSION.map("({})".format),
+    st.tuples(st.sampled_from(_FUNCS), _EXPRESSION).map("{0[0]}({0[1]})".format),
+    st.tuples(st.sampled_from(["max", "min", "leaky_relu", "elu"]), _EXPRESSION, _EXPRESSION)
+    .map("{0[0]}({0[1]}, {0[2]})".format),
+))
 
 
 @settings(max_examples=300)
-@given(st.lists(st.tuples(st.sampled_from(["", "q = ", "r = ", "n1 = ", "c3 = ", "x = "]), _expressions()),
+@given(st.lists(st.tuples(st.sampled_from(["", "q = ", "r = ", "n1 = ", "c3 = ", "x = "]), _EXPRESSION),
                 min_size=1, max_size=4).map(lambda stmts: "\n".join(a + b for a, b in stmts)))
 def test_programs_from_the_grammar_read_the_same_by_both_paths(text):
     try:

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from .gates import CONSTANTS, FUNCTIONS, GATES, rational
 from .graph import MAX_NODES, Graph
-from .parse import number
+from .parse import MAX_CHARS, number
 from .tape import Tape
 
 _PLAIN = re.compile(r"[A-Za-z0-9_ .+\-*/^(),;=\n]*")   # no tabs, comments, \r, backslashes
@@ -47,7 +47,7 @@ class _GiveUp(Exception):
 def compile_text(text: str) -> Graph | None:
     """The graph of `text`, with its tape compiled and its node attributes left to first use;
     None when the text is not plain valid input (then parse -> build reads it)."""
-    if not _PLAIN.fullmatch(text):
+    if len(text) > MAX_CHARS or not _PLAIN.fullmatch(text):
         return None
     tokens = _TOKEN.findall(text)
     if sum(map(len, tokens)) != len(text) - text.count(" "):
