@@ -136,3 +136,36 @@ def test_programs_from_the_grammar_read_the_same_by_both_paths(text):
         same_as_full_path(text)
     except TutorError:
         raise AssertionError(f"the fast path read {text!r}, which the full path refuses") from None
+
+
+def _reference_passes(tape, seed, output):
+    """The forward and backward pass with every gate called through the table, as the tape once ran."""
+    v = list(seed)
+    for f, _, o, a, b in tape.ops:
+        v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
+    g = [0.0] * len(v)
+    g[output] = 1.0
+    for _, local, o, a, b in reversed(tape.ops):
+        if b < 0:
+            g[a] += g[o] * local(v[a], v[o])[0]
+        else:
+            la, lb = local(v[a], v[b], v[o])
+            g[a] += g[o] * la
+            g[b] += g[o] * lb
+    return v, g
+
+
+@pytest.mark.parametrize("at", [{"x": 0.3, "y": -0.0, "z": 1e300}, {"x": -0.0, "y": 5e-324, "z": -7.5},
+                                {"x": 1e200, "y": 1e200, "z": 3.0}, {"x": math.inf, "y": -2.0, "z": math.nan}])
+def test_the_tapes_written_out_add_and_mul_are_the_gates_arithmetic_bit_for_bit(at):
+    text = "a = x*y + z*x; b = x*x + a*a - y*z; c = tanh(a*b) + x*(y + z)*2 + b/3; c*c + a + 0*b"
+    graph = compile_text(text)
+    tape = graph.graph["tape"]
+    seed = [float(at[n]) if k == "input" else 0.0 for n, k in zip(tape.nodes, tape.kinds)]
+    for i, value in tape.consts:
+        seed[i] = float(value)
+    out = tape.slot[graph.graph["output"]]
+    v, g = _reference_passes(tape, seed, out)
+    assert [repr(x) for x in tape.forward(seed)] == [repr(x) for x in v]
+    assert [repr(x) for x in tape.backward(v, out)] == [repr(x) for x in g]
+    assert {"add", "mul"} <= set(tape.gates)

@@ -113,9 +113,17 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 return
         else:
             a = vals.pop()
-            if a.__class__ is not int or b.__class__ is not int:
-                emit(gate, forward, local, a, b)
-                return
+            if a.__class__ is not int:
+                if b.__class__ is not int:
+                    emit(gate, forward, local, a, b)  # two constants: it may fold
+                    return
+                consts.append((len(ids), a[0]))  # 1 + x: the constant becomes a node here
+                a = len(ids)
+                ids.append(0)
+            elif b.__class__ is not int:
+                consts.append((len(ids), b[0]))
+                b = len(ids)
+                ids.append(0)
         out = len(ids)  # (the common case, emit's last lines inline)
         ids.append(None)
         gates.append(gate)

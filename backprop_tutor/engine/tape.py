@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .graph import Graph
 
 _DOMAIN = (ValueError, ZeroDivisionError, OverflowError)
+_ADD, _MUL = GATES["add"].forward, GATES["mul"].forward
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,12 @@ class Tape:
         v = list(seed)
         try:
             for f, _, o, a, b in self.ops:
-                v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
+                if f is _ADD:  # + and * written out: the same arithmetic, without a call
+                    v[o] = v[a] + v[b]
+                elif f is _MUL:
+                    v[o] = v[a] * v[b]
+                else:
+                    v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
         except _DOMAIN:  # again, counting the operations, to name the one that failed
             for k, (f, _, o, a, b) in enumerate(self.ops):
                 try:
@@ -80,9 +86,15 @@ class Tape:
         g = [0.0] * len(v)
         g[output] = 1.0
         try:
-            for _, local, o, a, b in reversed(self.ops):
+            for f, local, o, a, b in reversed(self.ops):
                 up = g[o]
-                if b < 0:
+                if f is _ADD:  # local (1, 1): up * 1 is up
+                    g[a] += up
+                    g[b] += up
+                elif f is _MUL:  # local (b, a)
+                    g[a] += up * v[b]
+                    g[b] += up * v[a]
+                elif b < 0:
                     g[a] += up * local(v[a], v[o])[0]
                 else:
                     la, lb = local(v[a], v[b], v[o])
