@@ -35,6 +35,8 @@ _OP = {sym: (prec, g, GATES[g].forward, GATES[g].local, 5 if g == "pow" else pre
                             ("^", 4, "pow"), ("**", 4, "pow")]}
 _NEG = (3, "neg", GATES["neg"].forward, GATES["neg"].local, 3)
 _PAREN = (0, "(", None, None, 0)
+_UNARY = {name: (g.name, g.forward, g.local) for name, g in ((n, GATES[gn]) for n, gn in FUNCTIONS.items())
+          if g.arity == 1}  # exp, tanh, ... (and ln): one argument, no defaults
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NUM_START = frozenset("0123456789.")
 _FOLDS = (ValueError, ZeroDivisionError, OverflowError, TypeError)
@@ -252,7 +254,15 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 want = True
             else:
                 stack.pop()
-                _call(top[1], top[4], vals, emit)
+                unary = _UNARY.get(top[1])
+                if unary is not None and top[4] == 1 and vals[-1].__class__ is int:  # exp(x): emit inline
+                    out = len(ids)
+                    ids.append(None)
+                    gates.append(unary[0])
+                    ops.append((unary[1], unary[2], out, vals.pop(), -1))
+                    vals.append(out)
+                else:
+                    _call(top[1], top[4], vals, emit)
     if output is None or len(ids) > MAX_NODES:
         raise _GiveUp
     return _graph(text, tokens, ids, ops, gates, consts, inputs, where, output, named)
