@@ -158,6 +158,7 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
     start = want = True   # at a statement's start; an operand is wanted next
     num_at = -2           # the index of the last number token
     tokens.append("\n")   # the end of the text ends the last statement
+    op_get, unary_get, name_start, num_start = _OP.get, _UNARY.get, _NAME_START, _NUM_START
     for i, tok in enumerate(tokens):
         if pending is not None:
             if tok == "=":
@@ -167,7 +168,7 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 continue
             operand(pending)
             want, pending = False, None
-        op = _OP.get(tok)
+        op = op_get(tok)
         if op is not None:
             start = False
             if not want:
@@ -181,8 +182,36 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
             elif tok != "+":
                 raise _GiveUp
             continue
+        if tok == ")" or tok == ",":
+            if want:
+                raise _GiveUp
+            start = False
+            while stack and stack[-1][0]:
+                reduce_top()
+            if not stack:
+                raise _GiveUp
+            top = stack[-1]
+            if top is _PAREN:
+                if tok == ",":
+                    raise _GiveUp
+                stack.pop()
+            elif tok == ",":
+                top[4] += 1
+                want = True
+            else:
+                stack.pop()
+                unary = unary_get(top[1])
+                if unary is not None and top[4] == 1 and vals[-1].__class__ is int:  # exp(x): emit inline
+                    out = len(ids)
+                    ids.append(None)
+                    gates.append(unary[0])
+                    ops.append((unary[1], unary[2], out, vals.pop(), -1))
+                    vals.append(out)
+                else:
+                    _call(top[1], top[4], vals, emit)
+            continue
         first = tok[0]
-        if first in _NAME_START:
+        if first in name_start:
             if tok[-1] == "(":
                 start = False
                 if not want:
@@ -200,7 +229,7 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                 else:
                     vals.append(slot)
                 want = False
-        elif first in _NUM_START:
+        elif first in num_start:
             start = False
             if not want:
                 if num_at == i - 1:
@@ -236,33 +265,8 @@ def _compile(text: str, tokens: list[str]) -> Graph:  # noqa: C901, PLR0912, PLR
                     ids[result] = target  # the statement's own gate takes its name
                 where[target] = result
             output, named, target, start, want = result, target, None, True, True
-        elif tok == "=" or want:
+        else:  # "=" past a statement's first name
             raise _GiveUp
-        else:  # ) or ,
-            start = False
-            while stack and stack[-1][0]:
-                reduce_top()
-            if not stack:
-                raise _GiveUp
-            top = stack[-1]
-            if top is _PAREN:
-                if tok == ",":
-                    raise _GiveUp
-                stack.pop()
-            elif tok == ",":
-                top[4] += 1
-                want = True
-            else:
-                stack.pop()
-                unary = _UNARY.get(top[1])
-                if unary is not None and top[4] == 1 and vals[-1].__class__ is int:  # exp(x): emit inline
-                    out = len(ids)
-                    ids.append(None)
-                    gates.append(unary[0])
-                    ops.append((unary[1], unary[2], out, vals.pop(), -1))
-                    vals.append(out)
-                else:
-                    _call(top[1], top[4], vals, emit)
     if output is None or len(ids) > MAX_NODES:
         raise _GiveUp
     return _graph(text, tokens, ids, ops, gates, consts, inputs, where, output, named)
