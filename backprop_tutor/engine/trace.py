@@ -211,8 +211,8 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
     try:
         for x in inputs:
             floats[slot[x]] = float(given[x])
-        for i, value in tape.consts:
-            floats[i] = float(value)
+        for i, value in tape.consts:  # (a Fraction's float is numerator / denominator, without two calls)
+            floats[i] = value.numerator / value.denominator if value.__class__ is Fraction else float(value)
     except OverflowError:  # a literal such as 1e400
         raise DomainError("a number in the expression is too large for float64 (at most about 1.8e308)") from None
     v = tape.forward(floats)
