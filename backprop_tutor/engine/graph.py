@@ -3,6 +3,8 @@
 The numbers need only the nodes in evaluation order and their attributes, so `build` makes
 those as plain dicts (a `Graph`); the networkx MultiDiGraph the renderers walk is made from it
 on first use (`Graph.networkx()`, `Trace.graph`), since building it costs more than the trace.
+`trace` goes one step further on plain text: fasttape.py compiles the tape straight from the
+text, and that Graph makes its node attributes here, by `build`, on first use (`Graph.lazy`).
 
 Node ids are stable: an input is its name (`x`), a gate assigned to a name is that name (`q`),
 other gates are `n1, n2, ...` and constants `c1, c2, ...`, numbered in evaluation order. Nodes
