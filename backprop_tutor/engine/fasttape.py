@@ -315,4 +315,4 @@ def _graph(text: str, tokens: list[str], ids: list, ops: list, gates: list[str],
     if output_name is None:
         raise _GiveUp  # f, out and output all taken: the full path decides
     return Graph.lazy({"expr": text, "output": nodes[output], "output_name": output_name,
-                             "inputs": tuple(inputs), "tape": tape})
+                       "inputs": tuple(inputs), "tape": tape})
