@@ -49,10 +49,21 @@ def test_the_fast_path_makes_the_full_paths_tape(text):
     "k = -1; f = x^k", "a = 1 + 1", "# c\nx", "x\t+ y", "x\r\ny", "x + \\\ny", "x = x + 1", "a = x; a = y",
     "x*y; x = 2", "exp = x", "pi = 3", "exp", "f(x)", "max(x)", "2 3", "1.2.3", "x..y", "(x", "x)", "x,y", "",
     "x +", "= x", "x = y = z", "x^^2", "x @ y", "1e999999", "y = 2\n-1",
-    "out = x; f = out; output = 2*f; g",
 ])
 def test_what_the_fast_path_is_not_sure_of_is_left_to_the_full_path(text):
     assert compile_text(text) is None
+
+
+def test_an_unnamed_result_takes_the_first_free_name_on_both_paths():
+    """f, out, output, then f1, f2, ...: a program that uses all of them still has an output
+    (it raised a bare StopIteration before)."""
+    import backprop_tutor as bt
+    for text, name, value in [("out = x; f = out; output = 2*f; output + y", "f1", 7.0),
+                              ("out = x; f = out; output = 2*f; f1 = y; output + f1", "f2", 7.0),
+                              ("x*y", "f", 6.0), ("f = x; f*y", "out", 6.0)]:
+        assert same_as_full_path(text)
+        t = bt.trace(text, {"x": 2, "y": 3})
+        assert t.output_name == name and t.value == value
 
 
 def test_text_past_the_parsers_limit_is_refused_as_before():

@@ -18,7 +18,7 @@ import re
 from fractions import Fraction
 
 from .gates import CONSTANTS, FUNCTIONS, GATES, rational
-from .graph import MAX_NODES, Graph
+from .graph import MAX_NODES, Graph, output_name
 from .parse import MAX_CHARS, number
 from .tape import Tape
 
@@ -311,8 +311,5 @@ def _graph(text: str, tokens: list[str], ids: list, ops: list, gates: list[str],
     for i, _ in consts:
         kinds[i] = "const"
     tape = Tape(nodes, slot, tuple(ops), tuple(gates), tuple(kinds), tuple(consts))
-    output_name = named or next((n for n in ("f", "out", "output") if n not in where), None)
-    if output_name is None:
-        raise _GiveUp  # f, out and output all taken: the full path decides
-    return Graph.lazy({"expr": text, "output": nodes[output], "output_name": output_name,
+    return Graph.lazy({"expr": text, "output": nodes[output], "output_name": named or output_name(where),
                        "inputs": tuple(inputs), "tape": tape})

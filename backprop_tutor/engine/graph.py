@@ -240,8 +240,15 @@ def build(program: Program | str, *, expand: bool = False) -> Graph:
             env[stmt.name] = memo[id(stmt.expr)]
     last = program.statements[-1].name
     return Graph(nodes, {"expr": text, "output": memo[id(program.statements[-1].expr)],
-                         "output_name": last or next(n for n in ("f", "out", "output") if n not in names),
+                         "output_name": last or output_name(names),
                          "inputs": tuple(n for n, attrs in nodes.items() if attrs["kind"] == "input")})
+
+
+def output_name(taken: object) -> str:
+    """The name of a program's unnamed result: f, else out, else output, else f1, f2, ... (the
+    first that no input or statement of the program already uses)."""
+    names = itertools.chain(("f", "out", "output"), (f"f{k}" for k in itertools.count(1)))
+    return next(n for n in names if n not in taken)
 
 
 def exact(value: object) -> Fraction | None:
