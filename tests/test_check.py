@@ -228,3 +228,55 @@ def test_a_problem_with_20000_inputs_checks_in_linear_time() -> None:
     start = time.process_time()
     result = check_answers(problem, {"f": n, "df/dx7": 1})
     assert result["correct"] and time.process_time() - start < 20   # a bound that catches a hang only
+
+
+def test_a_sum_at_the_parsers_limit_is_checked_from_the_floats_alone() -> None:
+    """F3 / issue #9: a 145,000-term sum (290,000 characters). No exact pass over every node, no step
+    list, no networkx view: the answers' floats and a tape pass per wrong answer (8.5 s before)."""
+    from backprop_tutor.homework.key import prepare
+
+    problem = {"program": "f = " + "+".join(["x"] * 145_000), "at": {"x": 1}}
+    result = check_answers(problem, {"f": 1, "df/dx": 3, "n7": 8})
+    v = {a["name"]: a for a in result["answers"]}
+    assert (v["f"]["expected"], v["df/dx"]["expected"], v["n7"]["correct"]) == (145_000, 145_000, True)
+    step = v["df/dx"]["first_wrong_step"]
+    assert step["branches"] == 145_000 and len(step["terms"]) == 8     # the first six and the last two
+    assert step["step"] == 3 * 144_999 + 1                             # the last step of all
+    assert [t["from"] for t in step["terms"]][::5] == ["f", "n144994"] and step["terms"][-1]["from"] == "n1"
+    assert v["f"]["first_wrong_step"]["inputs"][1] == {"node": "x", "value": 1.0, "value_text": "1"}
+    trace = prepare(problem).trace
+    assert not {"graph", "steps", "_exact"} & set(vars(trace))      # none of them was made
+    assert trace.structure._nx is None
+
+
+@pytest.mark.parametrize("problem", [SIMPLE, NEURON, {"program": "a = x*x + 2*x; b = a*y - 3; f = b*a + exp(-a)",
+                                                      "at": {"x": 0.5, "y": -1.5}}])
+def test_the_steps_a_key_reads_off_the_tape_are_the_traces_steps(problem) -> None:
+    from backprop_tutor.homework.key import _step_index, prepare
+
+    key = prepare(problem)
+    t = key.trace
+    forward_at, into, seed_at, _ = _step_index(t.tape)
+    steps = t.steps
+    assert forward_at == {s.node: i for i, s in enumerate(steps) if s.phase == "forward"}
+    assert steps[seed_at].wrt is None and steps[seed_at].phase == "backward"
+    assert into == {n: [i for i, s in enumerate(steps) if s.wrt == n] for n in into}
+    assert set(into) == {s.wrt for s in steps if s.wrt}
+    key.exact = False  # the float steps a big graph gets: the same numbers
+    try:
+        for i in range(seed_at + 1, len(steps)):
+            s, f = steps[i], key.step(i)
+            assert (f.node, f.wrt, f.arg) == (s.node, s.wrt, s.arg)
+            assert (f.upstream, f.local, f.value) == pytest.approx((float(s.upstream), float(s.local), float(s.value)))
+    finally:
+        key.exact = True
+
+
+def test_a_long_fan_out_is_worded_with_its_first_and_last_branches() -> None:
+    from backprop_tutor.homework.tables import where_text
+
+    step = check_answers({"expression": "+".join(["x"] * 20), "at": {"x": 1}}, {"df/dx": 3})["answers"][0]
+    step = step["first_wrong_step"]
+    assert step["branches"] == 20 and len(step["terms"]) == 8
+    text = where_text(step, "f", "x")
+    assert text.count("1 × 1") == 8 and "… (12 more) … + 1 × 1 + 1 × 1 = 20 (sum of 20 branches) (you have 3)" in text

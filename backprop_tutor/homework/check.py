@@ -97,7 +97,7 @@ def _read(key: Key, raw: Any) -> tuple[Any, Any, Any, str]:
         if not math.isfinite(raw):
             raise TutorError(f"is {raw!r}; give a finite number")
         return raw, None, Fraction(repr(raw)), ""  # the decimal as typed: 0.1 is 1/10
-    expr = read_formula(raw, key.names)
+    expr = read_formula(raw, key.known)
     return (raw, expr if names_in(expr) else None, *value_of(expr, key.exact_values))
 
 

@@ -57,7 +57,7 @@ class Context:
         """(k, pos) for each argument of op k that is not a constant."""
         _, _, _, a, b = self.tape.ops[k]
         for pos, i in enumerate((a,) if b < 0 else (a, b)):
-            if self.trace.graph.nodes[self.tape.nodes[i]]["kind"] != "const":
+            if self.tape.kinds[i] != "const":  # (the tape's kinds: the networkx view is not needed)
                 yield k, pos
 
     def name(self, slot: int) -> str:

@@ -11,7 +11,7 @@ import functools
 import math
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -22,9 +22,11 @@ from ..fmt import name_list
 from .formula import evaluate, sympy_zero, tame
 from .problem import Problem, problem_from
 from ..engine.parse import names_in
-from ..engine.trace import Number, walk
+from ..engine.tape import Tape
+from ..engine.trace import Number, Step, walk
 
 _GRAD = re.compile(r"[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)")
+EXACT_OPS = 20_000  # gates at most for exact numbers (Fractions: ~0.1 s); past it, the float64 ones
 RANDOM_POINTS = 5   # a formula right at these many random points (and at the problem's) is taken as right
 
 
@@ -76,7 +78,11 @@ class Key:
         # a bare expression's output is a node n5 that answers and formulas call f
         self.alias = {self.out: t.output} if self.out not in self.names else {}
         self.names += list(self.alias)
-        self.exact_values = {n: t.number(self.alias.get(n, n)) for n in self.names}
+        self.known = set(self.names)
+        # exact numbers (Fractions) only for a graph small enough that the exact pass is cheap; past
+        # EXACT_OPS the float64 numbers stand (a 145,000-term sum: a second of Fractions for nothing)
+        self.exact = len(t.tape.ops) <= EXACT_OPS
+        self.exact_values = _Values(self)   # a formula's names, looked up as it is evaluated
         self.params = problem.params if problem.params is not None else t.inputs
         inputs = set(t.inputs)  # a set: the tuple searched per param was quadratic too
         if bad := [p for p in self.params if p not in inputs]:
@@ -85,15 +91,46 @@ class Key:
         self._formulas: dict[str, str | None] = {}
         self._same: dict[tuple[str, str], tuple[bool, str, str]] = {}
         self.mistakes = Mistakes.of(t, float(self.lr) if self.lr is not None else None, tuple(self.params))
-        self.forward_at: dict[str, int] = {}
-        self.into: dict[str, list[int]] = {}
-        for i, s in enumerate(t.steps):
-            if s.phase == "forward":
-                self.forward_at[s.node] = i
-            elif s.wrt is None:
-                self.seed_at = i
-            else:
-                self.into.setdefault(s.wrt, []).append(i)
+
+    @functools.cached_property
+    def _steps_at(self) -> tuple[dict[str, int], dict[str, list[int]], int, list[tuple[int, int]]]:
+        # where each node's steps are in the walkthrough, read off the tape (the steps themselves are
+        # not made), on first use: only a wrong answer asks where it went wrong
+        return _step_index(self.trace.tape)
+
+    @property
+    def forward_at(self) -> dict[str, int]:
+        """node -> the index of its forward step."""
+        return self._steps_at[0]
+
+    @property
+    def into(self) -> dict[str, list[int]]:
+        """node -> the indices of the backward steps sending to it, in order."""
+        return self._steps_at[1]
+
+    @property
+    def seed_at(self) -> int:
+        """The index of the seed step (∂out/∂out = 1)."""
+        return self._steps_at[2]
+
+    def number(self, node: str, kind: str = "value") -> Number:
+        """A node's value or ∂out/∂node: exact where the trace has it and the graph is small, else float."""
+        if self.exact:
+            return self.trace.number(node, kind)  # type: ignore[arg-type]
+        return (self.trace.values if kind == "value" else self.trace.grads)[node]
+
+    def step(self, i: int) -> Step:
+        """Step i of the walkthrough: the trace's own (exact numbers) on a small graph; on a big one
+        a backward step made from the tape's floats, so no list of every step is built."""
+        t = self.trace
+        if self.exact:
+            return t.steps[i]
+        k, pos = self._steps_at[3][i - self.seed_at - 1]
+        _, _, o, a, b = t.tape.ops[k]
+        nodes, ins = t.tape.nodes, ((a,) if b < 0 else (a, b))
+        v = {j: t.values[nodes[j]] for j in (o, *ins)}  # the op's own slots: locals() reads only these
+        up, local = t.grads[nodes[o]], float(t.tape.locals(k, v)[pos])
+        return Step("backward", nodes[o], up * local, wrt=nodes[ins[pos]], arg=pos, upstream=up, local=local)
 
     def defaults(self) -> list[str]:
         """The answers a key asks for when it lists none: the output, ∂out/∂input, each update."""
@@ -105,9 +142,9 @@ class Key:
         t = self.trace
         if not isinstance(name, str):
             raise TutorError(f"an answer's name is text such as 'df/dx', not {name!r}")
-        if name in self.names:
+        if name in self.known:
             node = self.alias.get(name, name)
-            return Target(name, "value", node, t.number(node))
+            return Target(name, "value", node, self.number(node))
         if name.startswith("new:"):
             p = name[4:].strip()
             if self.lr is None:
@@ -115,7 +152,7 @@ class Key:
             if p not in self.params:
                 raise TutorError(f"{p!r} is not updated here; update answers: "
                                  f"{', '.join('new:' + q for q in self.params)}")
-            w, g = t.number(p), t.number(p, "grad")
+            w, g = self.number(p), self.number(p, "grad")
             new = _exact(w, self.lr, g)
             if not _fits(new):
                 raise TutorError(f"the update {p} - lr·∂{self.out}/∂{p} overflows float64; use a smaller lr")
@@ -124,9 +161,9 @@ class Key:
             top, node = m.groups()
             if top != self.out:
                 raise TutorError(f"the output here is called {self.out!r}; write 'd{self.out}/d{node}'")
-            if node in self.names:
+            if node in self.known:
                 node = self.alias.get(node, node)
-                return Target(name, "grad", node, t.number(node, "grad"))
+                return Target(name, "grad", node, self.number(node, "grad"))
             raise TutorError(f"there is no node {node!r}{_hint(node, self.names)}")
         raise TutorError(f"is not an answer here{_hint(name, self.names)}; answers are the output "
                          f"{self.out!r}, a node's value (q), a gradient 'd{self.out}/dx' or an update 'new:w'")
@@ -165,7 +202,7 @@ class Key:
         sym, proven = self.trace.symbolic, None
         expected = self._expected_sym(target)
         if expected is not None and tame(expr):  # SymPy would expand (x + y)^100000: numbers decide instead
-            used = [self.alias.get(n, n) for n in names_in(expr) if n in self.names]
+            used = [self.alias.get(n, n) for n in names_in(expr) if n in self.known]
             symbols = sym.symbols | {a: sym.symbols[n] for a, n in self.alias.items()}
             try:
                 given = to_sympy(expr, symbols).xreplace({sym.symbols[n]: sym.value(n) for n in used})
@@ -218,6 +255,45 @@ class Key:
         """The mistake in plain words."""
         return WORDS[code]
 
+
+
+class _Values(Mapping):
+    """The value of each name a formula may use, exact where the Key keeps exact numbers; looked up
+    one by one (a formula names a few nodes: making all 145,000 cost a second)."""
+
+    def __init__(self, key: Key) -> None:
+        self.key, self.known = key, key.known
+
+    def __getitem__(self, name: str) -> Number:
+        if name not in self.known:
+            raise KeyError(name)
+        return self.key.number(self.key.alias.get(name, name))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.key.names)
+
+    def __len__(self) -> int:
+        return len(self.key.names)
+
+
+def _step_index(tape: Tape) -> tuple[dict[str, int], dict[str, list[int]], int, list[tuple[int, int]]]:
+    """(node -> its forward step, node -> the backward steps sending to it, the seed's step, and
+    (op, argument) of every backward step after the seed), as Trace.steps orders them."""
+    nodes, ops, const = tape.nodes, tape.ops, [kind == "const" for kind in tape.kinds]
+    forward_at = {nodes[op[2]]: k for k, op in enumerate(ops)}
+    seed_at = len(ops)
+    sends = [(k, pos, i) for k in range(len(ops) - 1, -1, -1)
+             for pos, i in enumerate((ops[k][3],) if ops[k][4] < 0 else ops[k][3:5]) if not const[i]]
+    into: dict[str, list[int]] = {}
+    for step, (_, _, i) in enumerate(sends, seed_at + 1):
+        if (got := into.get(nodes[i])) is None:
+            into[nodes[i]] = [step]
+        else:
+            got.append(step)
+    return forward_at, into, seed_at, [(k, pos) for k, pos, _ in sends]
 
 
 def _exact(w: Number, lr: Fraction, g: Number) -> Number:

@@ -32,12 +32,15 @@ def where_text(step: dict[str, Any] | None, out: str, answer_node: str, kind: st
         ins = ", ".join(f"{i['node']}={i['value_text']}" for i in step["inputs"])
         return f"{'already ' if step['node'] != answer_node else ''}wrong at {step['node']} = {step['gate']}({ins}) " \
                f"= {step['expected_text']}{given}"
-    terms = " + ".join(
-        f"{t['upstream_text']} × {_paren(t['local_text'])}"
-        + (f" [∂{t['from']}/∂{step['node']} = {t['local_formula']}]" if t.get("local_formula") not in
-           (None, t["local_text"]) else "") for t in step["terms"]) or "1 (the seed)"
+    said = [f"{t['upstream_text']} × {_paren(t['local_text'])}"
+            + (f" [∂{t['from']}/∂{step['node']} = {t['local_formula']}]" if t.get("local_formula") not in
+               (None, t["local_text"]) else "") for t in step["terms"]]
+    branches = step.get("branches", len(said))
+    if branches > len(said) >= 2:  # a long fan-out lists its first and last branches (wrong_step.MAX_TERMS)
+        said[-2:-2] = [f"… ({branches - len(said):,} more) …"]
+    terms = " + ".join(said) or "1 (the seed)"
     first = "already wrong at " if step["node"] != answer_node or kind != "grad" else ""
-    fan = f" (sum of {len(step['terms'])} branches)" if len(step["terms"]) > 1 else ""
+    fan = f" (sum of {branches:,} branches)" if branches > 1 else ""
     return f"{first}∂{out}/∂{step['node']} = upstream × local = {terms} = {step['expected_text']}{fan}{given}"
 
 
@@ -45,10 +48,17 @@ def _paren(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def _short(problem: str, most: int = 200) -> str:
+    """A problem as a title: a program of 290,000 characters is not printed whole above its table."""
+    if len(problem) <= most:
+        return problem
+    return f"{problem[:most - 40]} … {problem[-20:]} ({len(problem):,} characters)"
+
+
 def check_table(result: dict[str, Any], title: str = "") -> Table:
     """One row per answer: ✓/✗, given, expected, tolerance, and for a wrong one where and why."""
     right = sum(a["correct"] for a in result["answers"])
-    table = Table(title=Text(f"{title or result['problem']}: {right}/{len(result['answers'])} right"
+    table = Table(title=Text(f"{title or _short(result['problem'])}: {right}/{len(result['answers'])} right"
                         + (f", {result['score']:g}/{result['max_score']:g} points" if result["max_score"] else "")),
                   title_justify="left")
     for name, justify in (("", "left"), ("answer", "left"), ("given", "right"), ("expected", "right"),

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from ..fmt import fmt
 
+MAX_TERMS = 8   # branches listed at a fan-out: the first six and the last two (a sum's 145,000 are not)
+
 if TYPE_CHECKING:
     from .key import Key, Target
 
@@ -26,8 +28,8 @@ def first_wrong(key: "Key", target: "Target", wrong: Mapping[tuple[str, str], di
         t, p = key.trace, target.node
         return {"phase": "update", "node": p, "given": wrong.get(("update", p), {}).get("given_value"),
                 "expected": float(target.expected), "expected_text": fmt(target.expected),
-                "value": float(t.values[p]), "value_text": fmt(t.number(p)), "lr": float(key.lr),
-                "lr_text": fmt(key.lr), "grad": float(t.grads[p]), "grad_text": fmt(t.number(p, "grad"))}
+                "value": float(t.values[p]), "value_text": fmt(key.number(p)), "lr": float(key.lr),
+                "lr_text": fmt(key.lr), "grad": float(t.grads[p]), "grad_text": fmt(key.number(p, "grad"))}
     if target.kind == "grad":  # nodes between the answer's and the output: their gradients feed it
         nodes = [n for kind, n in wrong if kind == "grad" and n in _after(key, target.node)]
         node = min(nodes, key=lambda n: key.into[n][-1] if n in key.into else key.seed_at, default=None)
@@ -39,42 +41,57 @@ def first_wrong(key: "Key", target: "Target", wrong: Mapping[tuple[str, str], di
 
 @functools.lru_cache(maxsize=1024)
 def _after(key: "Key", node: str) -> frozenset[str]:
-    import networkx as nx
-
-    return frozenset({node} | nx.descendants(key.trace.graph, node))
+    """`node` and every node computed from it: one pass along the tape (no networkx view)."""
+    tape = key.trace.tape
+    reached = [False] * len(tape.nodes)
+    reached[tape.slot[node]] = True
+    for _, _, o, a, b in tape.ops:
+        if reached[a] or (b >= 0 and reached[b]):
+            reached[o] = True
+    return frozenset(n for n, r in zip(tape.nodes, reached) if r)
 
 
 @functools.lru_cache(maxsize=1024)
 def _before(key: "Key", node: str) -> frozenset[str]:
-    import networkx as nx
-
-    return frozenset({node} | nx.ancestors(key.trace.graph, node))
+    """`node` and every node it is computed from: one pass back along the tape."""
+    tape = key.trace.tape
+    reached = [False] * len(tape.nodes)
+    reached[tape.slot[node]] = True
+    for _, _, o, a, b in reversed(tape.ops):
+        if reached[o]:
+            reached[a] = True
+            if b >= 0:
+                reached[b] = True
+    return frozenset(n for n, r in zip(tape.nodes, reached) if r)
 
 
 def _backward(key: "Key", node: str, given: float, formulas: bool) -> dict:
-    """The step completing ∂out/∂node: upstream × local per branch, and their sum."""
+    """The step completing ∂out/∂node: upstream × local per branch, and their sum. Of more than
+    MAX_TERMS branches (a fan-out), the first and last few are listed; `branches` counts them all."""
     t = key.trace
+    into = key.into.get(node, [])
+    shown = into if len(into) <= MAX_TERMS else into[:MAX_TERMS - 2] + into[-2:]
     terms = []
-    for i in key.into.get(node, []):
-        s = t.steps[i]
+    for i in shown:
+        s = key.step(i)
         terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
                       "local": float(s.local), "local_text": fmt(s.local),
                       "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas else None,
                       "value": float(s.value), "value_text": fmt(s.value)})
-    right = t.number(node, "grad")
-    return {"phase": "backward", "step": (key.into[node][-1] if terms else key.seed_at) + 1, "node": node,
+    right = key.number(node, "grad")
+    return {"phase": "backward", "step": (into[-1] if terms else key.seed_at) + 1, "node": node,
             "given": given, "expected": float(right), "expected_text": fmt(right),
             "upstream": terms[0]["upstream"] if terms else None, "local": terms[0]["local"] if terms else None,
-            "terms": terms}
+            "terms": terms, "branches": len(into)}
 
 
 def _forward(key: "Key", node: str, given: float) -> dict:
     """The forward step computing `node`, with its inputs' values."""
     t = key.trace
-    attrs = t.graph.nodes[node]
-    right = t.number(node)
+    attrs = t.structure.nodes[node]  # (plain data; the networkx view is made only to draw)
+    right = key.number(node)
     return {"phase": "forward" if node in key.forward_at else "input",
             "step": key.forward_at[node] + 1 if node in key.forward_at else None, "node": node,
             "given": given, "expected": float(right), "expected_text": fmt(right), "gate": attrs["label"],
-            "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(t.number(i))}
+            "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(key.number(i))}
                        for i in attrs["inputs"]]}
