@@ -299,3 +299,45 @@ def test_a_fraction_next_to_decimals_is_written_as_a_decimal() -> None:
     last = [s for s in t.steps if s.phase == "forward"][-1]
     assert text(equation(t, last)) == f"f = 1 / n2 = 1 / 0.7 = {1 / 0.7:.2f}"
     assert text(equation(T, [s for s in T.steps if s.phase == "forward"][0])) == "q = x + y = -2 + 5 = 3"  # exact stays
+
+
+def _nest(layers: int = 10) -> str:
+    """Issue #9's nest: tanh, sigmoid, softplus, elu, leaky_relu in turn, sharing w and b."""
+    text = "x"
+    for i in range(layers):
+        text = f"{('tanh', 'sigmoid', 'softplus', 'elu', 'leaky_relu')[i % 5]}(w*{text} + b)"
+    return f"w*{text} + b"
+
+
+def test_a_walkthrough_lays_its_graph_out_once(monkeypatch) -> None:
+    """Every screen of the 10-layer nest shows a neighbourhood of a different shape; they are all cut
+    from one layout of the whole graph: one Graphviz process, not one per screen (99 before)."""
+    import subprocess
+
+    runs = []
+    real = subprocess.run
+    monkeypatch.setattr(layout.subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
+    layout.place.cache_clear()
+    t = trace(_nest(), {"x": 0.5, "w": 0.8, "b": 0.1})
+    screens = build(explain(_nest(), {"x": 0.5, "w": 0.8, "b": 0.1}))
+    for i, s in enumerate(screens):
+        text(ScreenView(s, i, len(screens)), 100)
+    assert len(screens) > 80 and len(runs) <= 1
+    assert layout.place.cache_info().misses == 1
+    drawing = text(GraphDrawing(t, len(t.steps) // 2, current="n17"), 100)
+    assert "n17" in drawing and "more nodes not shown" in drawing
+
+
+def test_a_neighbourhood_cut_from_the_whole_layout_has_no_overlaps() -> None:
+    nodes = tuple((n, w, 3) for n, w in [("b", 8), ("a", 6), ("g1", 9), ("g2", 7), ("g3", 9), ("h", 12)])
+    edges = (("b", "g1"), ("a", "g1"), ("b", "g2"), ("g1", "g2"), ("b", "g3"), ("g2", "g3"), ("g3", "h"))
+    part = ("b", "g1", "g2", "g3")
+    at = layout.place_part(nodes, edges, part)
+    assert set(at) == set(part) and min(r for r, _ in at.values()) == 0 == min(c for _, c in at.values())
+    sizes = {n: w for n, w, _ in nodes}
+    boxes = [(r, c, r + 3, c + sizes[n]) for n, (r, c) in at.items()]
+    for i, (r1, c1, r2, c2) in enumerate(boxes):
+        for r3, c3, r4, c4 in boxes[i + 1:]:
+            assert r2 <= r3 or r4 <= r1 or c2 <= c3 or c4 <= c1     # no two boxes overlap
+    assert at["b"][1] < at["g1"][1] < at["g2"][1] < at["g3"][1]     # left to right along the edges
+    assert layout.place_part(nodes, edges, tuple(n for n, _, _ in nodes)) == layout.place(nodes, edges)

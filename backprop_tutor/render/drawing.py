@@ -15,7 +15,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from ..fmt import fmt
-from .layout import RANKSEP_COLS, place
+from .layout import RANKSEP_COLS, place, place_part
 
 if TYPE_CHECKING:
     from ..engine.trace import Number, Step, Trace
@@ -110,6 +110,17 @@ def _known(t: "Trace", revealed: int, nodes: "list[str] | None" = None, hidden: 
             if s.wrt is not None and s.branch < s.branches:
                 partial.add(n)
     return values, grads, partial
+
+
+def _whole(t: "Trace") -> tuple[tuple[tuple[str, int, int], ...], tuple[tuple[str, str], ...]]:
+    """Every drawn node (id, box width, height) and the edges between them, for `place_part`: the
+    whole graph is laid out once per trace and each screen's neighbourhood is cut out of it."""
+    g, pos, box = t.structure, index(t).pos, GraphDrawing(t, 0)._box
+    nodes = [n for n in g.nodes if not g.nodes[n].get("folded")]
+    sizes = {n: max(len(s) for s in box(n)) + 4 for n in nodes}
+    edges = sorted(((a, b, k) for b in nodes for k, a in enumerate(g.nodes[b]["inputs"]) if a in sizes),
+                   key=lambda e: (pos[e[0]], pos[e[1]], e[2]))
+    return tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys((a, b) for a, b, _ in edges))
 
 
 def name(t: "Trace", node: str) -> str:
@@ -222,7 +233,7 @@ class GraphDrawing:
             edges = sorted(((a, b, k) for b in nodes for a, _, k in g.in_edges(b, keys=True) if a in sizes),
                            key=lambda e: (idx.pos[e[0]], idx.pos[e[1]], e[2]))
             at = place(tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys((a, b) for a, b, _ in edges)),
-                       plain=idx.drawn > PLAIN_LAYOUT)
+                       plain=True) if idx.drawn > PLAIN_LAYOUT else place_part(*t.derived(_whole), tuple(nodes))
             if max(c + sizes[n] for n, (_, c) in at.items()) <= options.max_width or radius == 1:
                 break
         values, grads, partial = _known(t, self.revealed, nodes, self.hidden)

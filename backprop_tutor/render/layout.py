@@ -69,6 +69,64 @@ def place(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, str],
     return {n: (r - r0, c - c0) for n, (r, c) in placed.items()}
 
 
+def place_part(nodes: tuple[tuple[str, int, int], ...], edges: tuple[tuple[str, str], ...],
+               part: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Top-left (row, col) of the boxes of `part`, from the layout of the whole graph.
+
+    The whole graph (`nodes`, `edges`, as for `place`) is laid out by one Graphviz run, kept
+    for every later screen (a walkthrough of N nodes has about 3N screens: one process each cost
+    more than the rest of the screens together). A screen showing only a neighbourhood ranks
+    its nodes afresh, left to right by the edges among them (so the ten gates a fan-out feeds
+    share a column, as they would in a layout of their own), keeps Graphviz's top-to-bottom
+    order within each column (its crossing-minimised order), and closes the rows' gaps.
+    """
+    whole = place(nodes, edges)
+    if len(part) == len(whole) and set(part) == set(whole):
+        return whole
+    sizes = {n: (w, h) for n, w, h in nodes}
+    inside = [(a, b) for a, b in edges if a in whole and b in whole]
+    ranked = _ranks(part, inside)
+    col, x = {}, 0
+    for r in sorted(set(ranked.values())):
+        col[r], x = x, x + max(sizes[n][0] for n in part if ranked[n] == r) + RANKSEP_COLS
+    top: dict[str, int] = {}
+    for r in col:  # each column top to bottom as Graphviz ordered it, no two boxes overlapping
+        below = None
+        for n in sorted((n for n in part if ranked[n] == r), key=lambda m: (whole[m][0], whole[m][1])):
+            top[n] = whole[n][0] if below is None else max(whole[n][0], below)
+            below = top[n] + sizes[n][1] + NODESEP_ROWS
+    rows = _close_gaps(top, {n: sizes[n][1] for n in part}, NODESEP_ROWS)
+    return {n: (rows[n], col[ranked[n]]) for n in part}
+
+
+def _ranks(part: tuple[str, ...], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Column of each node of `part`: the longest path to it from a node with no input among them
+    (`part` is in evaluation order, so one pass over it suffices)."""
+    into: dict[str, list[str]] = {}
+    shown = set(part)
+    for a, b in edges:
+        if a in shown and b in shown:
+            into.setdefault(b, []).append(a)
+    rank: dict[str, int] = {}
+    for n in part:
+        rank[n] = 1 + max((rank[a] for a in into.get(n, ()) if a in rank), default=-1)
+    return rank
+
+
+def _close_gaps(start: dict[str, int], size: dict[str, int], gap: int) -> dict[str, int]:
+    """Starts along one axis with every empty stretch wider than `gap` narrowed to `gap`
+    (boxes that overlap along the axis move together)."""
+    out: dict[str, int] = {}
+    shift, end = 0, None
+    for n in sorted(start, key=lambda m: (start[m], m)):
+        if end is not None and start[n] > end + gap:
+            shift += start[n] - (end + gap)
+        out[n] = start[n] - shift
+        end = start[n] + size[n] if end is None else max(end, start[n] + size[n])
+    low = min(out.values(), default=0)
+    return {n: v - low for n, v in out.items()}
+
+
 def _parse_plain(text: str) -> dict[str, tuple[float, float]]:
     """Node centres (x, y in inches) from Graphviz's plain output."""
     import shlex
