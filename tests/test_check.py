@@ -250,24 +250,26 @@ def test_a_sum_at_the_parsers_limit_is_checked_from_the_floats_alone() -> None:
 
 
 @pytest.mark.parametrize("problem", [SIMPLE, NEURON, {"program": "a = x*x + 2*x; b = a*y - 3; f = b*a + exp(-a)",
-                                                      "at": {"x": 0.5, "y": -1.5}}])
+                                                      "at": {"x": 0.5, "y": -1.5}},
+                                     {"expression": "x*x + 3*x", "at": {"x": 2}}])
 def test_the_steps_a_key_reads_off_the_tape_are_the_traces_steps(problem) -> None:
-    from backprop_tutor.homework.key import _step_index, prepare
+    from backprop_tutor.homework.key import prepare
 
     key = prepare(problem)
     t = key.trace
-    forward_at, into, seed_at, _ = _step_index(t.tape)
     steps = t.steps
-    assert forward_at == {s.node: i for i, s in enumerate(steps) if s.phase == "forward"}
-    assert steps[seed_at].wrt is None and steps[seed_at].phase == "backward"
-    assert into == {n: [i for i, s in enumerate(steps) if s.wrt == n] for n in into}
-    assert set(into) == {s.wrt for s in steps if s.wrt}
+    assert key.forward_at == {s.node: i for i, s in enumerate(steps) if s.phase == "forward"}
+    assert steps[key.seed_at].wrt is None and steps[key.seed_at].phase == "backward"
+    for n in t.tape.nodes:
+        assert [i for i, _, _ in key.sends_to(n)] == [i for i, s in enumerate(steps) if s.wrt == n]
     key.exact = False  # the float steps a big graph gets: the same numbers
     try:
-        for i in range(seed_at + 1, len(steps)):
-            s, f = steps[i], key.step(i)
-            assert (f.node, f.wrt, f.arg) == (s.node, s.wrt, s.arg)
-            assert (f.upstream, f.local, f.value) == pytest.approx((float(s.upstream), float(s.local), float(s.value)))
+        for n in t.tape.nodes:
+            for i, k, pos in key.sends_to(n):
+                s, f = steps[i], key.step(i, k, pos)
+                assert (f.node, f.wrt, f.arg) == (s.node, s.wrt, s.arg)
+                assert (f.upstream, f.local, f.value) == pytest.approx((float(s.upstream), float(s.local),
+                                                                        float(s.value)))
     finally:
         key.exact = True
 

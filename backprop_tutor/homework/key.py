@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import math
 import random
 import re
@@ -22,7 +23,6 @@ from ..fmt import name_list
 from .formula import evaluate, sympy_zero, tame
 from .problem import Problem, problem_from
 from ..engine.parse import names_in
-from ..engine.tape import Tape
 from ..engine.trace import Number, Step, walk
 
 _GRAD = re.compile(r"[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)")
@@ -90,28 +90,47 @@ class Key:
         self.lr = problem.lr
         self._formulas: dict[str, str | None] = {}
         self._same: dict[tuple[str, str], tuple[bool, str, str]] = {}
+        self._sends: dict[str, list[tuple[int, int, int]]] = {}
         self.mistakes = Mistakes.of(t, float(self.lr) if self.lr is not None else None, tuple(self.params))
 
-    @functools.cached_property
-    def _steps_at(self) -> tuple[dict[str, int], dict[str, list[int]], int, list[tuple[int, int]]]:
-        # where each node's steps are in the walkthrough, read off the tape (the steps themselves are
-        # not made), on first use: only a wrong answer asks where it went wrong
-        return _step_index(self.trace.tape)
-
-    @property
-    def forward_at(self) -> dict[str, int]:
-        """node -> the index of its forward step."""
-        return self._steps_at[0]
-
-    @property
-    def into(self) -> dict[str, list[int]]:
-        """node -> the indices of the backward steps sending to it, in order."""
-        return self._steps_at[1]
+    # Where a node's steps are in the walkthrough, read off the tape on demand (only a wrong answer
+    # asks where it went wrong; Trace.steps, every step of a 145,000-term sum, is never made).
 
     @property
     def seed_at(self) -> int:
-        """The index of the seed step (∂out/∂out = 1)."""
-        return self._steps_at[2]
+        """The index of the seed step (∂out/∂out = 1): right after the forward steps, one per gate."""
+        return len(self.trace.tape.ops)
+
+    @functools.cached_property
+    def forward_at(self) -> dict[str, int]:
+        """node -> the index of its forward step."""
+        nodes = self.trace.tape.nodes
+        return {nodes[op[2]]: k for k, op in enumerate(self.trace.tape.ops)}
+
+    @functools.cached_property
+    def _sent_after(self) -> list[int]:
+        """For op k, how many backward steps the ops after it send (the backward pass runs from the last op)."""
+        tape, const = self.trace.tape, [kind == "const" for kind in self.trace.tape.kinds]
+        counts = [(not const[a]) + (b >= 0 and not const[b]) for _, _, _, a, b in tape.ops]
+        after = list(itertools.accumulate(reversed(counts), initial=0))[:-1]
+        return after[::-1]
+
+    def sends_to(self, node: str) -> list[tuple[int, int, int]]:
+        """(step index, op, argument) of every backward step sending to `node`, in the walkthrough's order."""
+        if node not in self._sends:
+            tape = self.trace.tape
+            i, after, seed = tape.slot[node], self._sent_after, self.seed_at
+            found: list[tuple[int, int, int]] = []
+            for k in range(len(tape.ops) - 1, -1, -1) if tape.kinds[i] != "const" else ():  # a constant gets none
+                _, _, _, a, b = tape.ops[k]
+                if a == i or b == i:
+                    first = seed + 1 + after[k]
+                    if a == i:
+                        found.append((first, k, 0))
+                    if b == i:
+                        found.append((first + (tape.kinds[a] != "const"), k, 1))
+            self._sends[node] = found
+        return self._sends[node]
 
     def number(self, node: str, kind: str = "value") -> Number:
         """A node's value or ∂out/∂node: exact where the trace has it and the graph is small, else float."""
@@ -119,13 +138,12 @@ class Key:
             return self.trace.number(node, kind)  # type: ignore[arg-type]
         return (self.trace.values if kind == "value" else self.trace.grads)[node]
 
-    def step(self, i: int) -> Step:
-        """Step i of the walkthrough: the trace's own (exact numbers) on a small graph; on a big one
-        a backward step made from the tape's floats, so no list of every step is built."""
+    def step(self, i: int, k: int, pos: int) -> Step:
+        """Step i of the walkthrough, op k sending to its argument `pos`: the trace's own step (exact
+        numbers) on a small graph; on a big one made from the tape's floats."""
         t = self.trace
         if self.exact:
             return t.steps[i]
-        k, pos = self._steps_at[3][i - self.seed_at - 1]
         _, _, o, a, b = t.tape.ops[k]
         nodes, ins = t.tape.nodes, ((a,) if b < 0 else (a, b))
         v = {j: t.values[nodes[j]] for j in (o, *ins)}  # the op's own slots: locals() reads only these
@@ -277,23 +295,6 @@ class _Values(Mapping):
 
     def __len__(self) -> int:
         return len(self.key.names)
-
-
-def _step_index(tape: Tape) -> tuple[dict[str, int], dict[str, list[int]], int, list[tuple[int, int]]]:
-    """(node -> its forward step, node -> the backward steps sending to it, the seed's step, and
-    (op, argument) of every backward step after the seed), as Trace.steps orders them."""
-    nodes, ops, const = tape.nodes, tape.ops, [kind == "const" for kind in tape.kinds]
-    forward_at = {nodes[op[2]]: k for k, op in enumerate(ops)}
-    seed_at = len(ops)
-    sends = [(k, pos, i) for k in range(len(ops) - 1, -1, -1)
-             for pos, i in enumerate((ops[k][3],) if ops[k][4] < 0 else ops[k][3:5]) if not const[i]]
-    into: dict[str, list[int]] = {}
-    for step, (_, _, i) in enumerate(sends, seed_at + 1):
-        if (got := into.get(nodes[i])) is None:
-            into[nodes[i]] = [step]
-        else:
-            got.append(step)
-    return forward_at, into, seed_at, [(k, pos) for k, pos, _ in sends]
 
 
 def _exact(w: Number, lr: Fraction, g: Number) -> Number:

@@ -32,7 +32,7 @@ def first_wrong(key: "Key", target: "Target", wrong: Mapping[tuple[str, str], di
                 "lr_text": fmt(key.lr), "grad": float(t.grads[p]), "grad_text": fmt(key.number(p, "grad"))}
     if target.kind == "grad":  # nodes between the answer's and the output: their gradients feed it
         nodes = [n for kind, n in wrong if kind == "grad" and n in _after(key, target.node)]
-        node = min(nodes, key=lambda n: key.into[n][-1] if n in key.into else key.seed_at, default=None)
+        node = min(nodes, key=lambda n: key.sends_to(n)[-1][0] if key.sends_to(n) else key.seed_at, default=None)
         return None if node is None else _backward(key, node, wrong[("grad", node)]["given_value"], formulas)
     nodes = [n for kind, n in wrong if kind == "value" and n in _before(key, target.node)]
     node = min(nodes, key=lambda n: key.forward_at.get(n, -1), default=None)
@@ -69,17 +69,17 @@ def _backward(key: "Key", node: str, given: float, formulas: bool) -> dict:
     """The step completing ∂out/∂node: upstream × local per branch, and their sum. Of more than
     MAX_TERMS branches (a fan-out), the first and last few are listed; `branches` counts them all."""
     t = key.trace
-    into = key.into.get(node, [])
+    into = key.sends_to(node)
     shown = into if len(into) <= MAX_TERMS else into[:MAX_TERMS - 2] + into[-2:]
     terms = []
-    for i in shown:
-        s = key.step(i)
+    for i in shown:  # (step index, op, argument)
+        s = key.step(*i)
         terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
                       "local": float(s.local), "local_text": fmt(s.local),
                       "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas else None,
                       "value": float(s.value), "value_text": fmt(s.value)})
     right = key.number(node, "grad")
-    return {"phase": "backward", "step": (into[-1] if terms else key.seed_at) + 1, "node": node,
+    return {"phase": "backward", "step": (into[-1][0] if terms else key.seed_at) + 1, "node": node,
             "given": given, "expected": float(right), "expected_text": fmt(right),
             "upstream": terms[0]["upstream"] if terms else None, "local": terms[0]["local"] if terms else None,
             "terms": terms, "branches": len(into)}
