@@ -245,8 +245,8 @@ def test_a_sum_at_the_parsers_limit_is_checked_from_the_floats_alone() -> None:
     assert [t["from"] for t in step["terms"]][::5] == ["f", "n144994"] and step["terms"][-1]["from"] == "n1"
     assert v["f"]["first_wrong_step"]["inputs"][1] == {"node": "x", "value": 1.0, "value_text": "1"}
     trace = prepare(problem).trace
-    assert not {"graph", "steps", "_exact"} & set(vars(trace))      # none of them was made
-    assert trace.structure._nx is None
+    assert not {"graph", "steps", "_exact", "symbolic"} & set(vars(trace))   # none of them was made
+    assert trace.structure._nx is None and trace.structure._nodes is None   # nor the node attributes
 
 
 @pytest.mark.parametrize("problem", [SIMPLE, NEURON, {"program": "a = x*x + 2*x; b = a*y - 3; f = b*a + exp(-a)",

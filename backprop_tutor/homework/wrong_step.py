@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..engine.gates import GATES
 from ..fmt import fmt
 
 MAX_TERMS = 8   # branches listed at a fan-out: the first six and the last two (a sum's 145,000 are not)
@@ -76,7 +77,8 @@ def _backward(key: "Key", node: str, given: float, formulas: bool) -> dict:
         s = key.step(*i)
         terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
                       "local": float(s.local), "local_text": fmt(s.local),
-                      "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas else None,
+                      # (SymPy's forms need every node's attributes: on a big graph, the numbers alone)
+                      "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas and key.exact else None,
                       "value": float(s.value), "value_text": fmt(s.value)})
     right = key.number(node, "grad")
     return {"phase": "backward", "step": (into[-1][0] if terms else key.seed_at) + 1, "node": node,
@@ -88,10 +90,17 @@ def _backward(key: "Key", node: str, given: float, formulas: bool) -> dict:
 def _forward(key: "Key", node: str, given: float) -> dict:
     """The forward step computing `node`, with its inputs' values."""
     t = key.trace
-    attrs = t.structure.nodes[node]  # (plain data; the networkx view is made only to draw)
     right = key.number(node)
+    if key.exact:  # a small graph: the gate as drawn (a constant folded in: +1, lrelu(·, 0.01))
+        gate, inputs = t.structure.nodes[node]["label"], t.structure.nodes[node]["inputs"]
+    elif node not in key.forward_at:  # an input (on a big graph, the node attributes are not made)
+        gate, inputs = node, ()
+    else:  # a gate of a big graph: read off the tape
+        k, tape = key.forward_at[node], t.tape
+        _, _, _, a, b = tape.ops[k]
+        gate, inputs = GATES[tape.gates[k]].symbol, tuple(tape.nodes[i] for i in ((a,) if b < 0 else (a, b)))
     return {"phase": "forward" if node in key.forward_at else "input",
             "step": key.forward_at[node] + 1 if node in key.forward_at else None, "node": node,
-            "given": given, "expected": float(right), "expected_text": fmt(right), "gate": attrs["label"],
+            "given": given, "expected": float(right), "expected_text": fmt(right), "gate": gate,
             "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(key.number(i))}
-                       for i in attrs["inputs"]]}
+                       for i in inputs]}
