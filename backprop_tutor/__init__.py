@@ -20,9 +20,40 @@ __all__ = ["trace", "Trace", "Step", "parse", "build_graph", "GATES", "TutorErro
 # Eager: the name `trace` must be the function, not the submodule of the same name (light:
 # the engine imports lark, networkx and SymPy only when it needs them).
 from .engine.trace import Step, Trace, trace  # noqa: E402
-from .render.notebook import attach as _attach  # noqa: E402
 
-_attach()  # t.step(n) and Jupyter's SVG: the renderer is handed to the engine's Trace, not imported by it
+
+def _attach() -> None:
+    """Give `Trace` its notebook views (`t.step(n)`, `t.digraph`, Jupyter's HTML and SVG): the
+    renderer is handed to the engine's Trace, not imported by it. Each view imports render.notebook
+    (and with it the graphviz package) on first use: `import backprop_tutor` and the CLI stay light."""
+
+    def step(self: Trace, n: int, theme: str = "light") -> Any:
+        """Step n (1-based) as its slide, a `graphviz.Digraph` that Jupyter shows as SVG."""
+        from .render import notebook
+
+        return notebook._step(self, n, theme)
+
+    def digraph(self: Trace) -> Any:
+        """The last step's slide (every value and gradient) as a `graphviz.Digraph`."""
+        from .render import notebook
+
+        return notebook._digraph(self)
+
+    def _repr_svg_(self: Trace) -> str:
+        from .render import notebook
+
+        return notebook._repr_svg_(self)
+
+    def _repr_html_(self: Trace) -> str:
+        from .render import notebook
+
+        return notebook._repr_html_(self)
+
+    Trace.step, Trace.digraph = step, property(digraph)  # type: ignore[attr-defined]
+    Trace._repr_svg_, Trace._repr_html_ = _repr_svg_, _repr_html_  # type: ignore[attr-defined]
+
+
+_attach()
 
 _HOME = {
     "parse": "engine.parse", "build_graph": "engine.graph", "GATES": "engine.gates",

@@ -1,6 +1,10 @@
 """`tutor`: a thin typer app. No maths here: each command parses its options, calls the
 engine, and hands the Trace to a renderer. Heavy imports (SymPy, networkx) happen inside the
-commands, so `tutor --help` starts fast."""
+commands, so `tutor --help` starts fast.
+
+Importing this module is light: the typer app is assembled on first use of `app` (typer and its
+pydantic coercion cost more than a lesson's first screen), and `main` runs the common forms of
+`tutor grad` and `tutor run` without it (`commands/_direct.py`); everything else goes to typer."""
 
 from __future__ import annotations
 
@@ -9,17 +13,15 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Annotated, Any
 
 from ..errors import TutorError
 
-app = typer.Typer(
-    no_args_is_help=True, pretty_exceptions_enable=False,  # --install-completion / --show-completion: typer's
-    help="Step through backpropagation: computational graphs, chain-rule walkthroughs, slides and "
-         "homework checks.",
-)
+if TYPE_CHECKING:
+    import typer
+
+HELP = ("Step through backpropagation: computational graphs, chain-rule walkthroughs, slides and "
+        "homework checks.")
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,6 +30,8 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
+        import typer
+
         try:
             return command(*args, **kwargs)
         except TutorError as err:
@@ -50,6 +54,7 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 def _version(value: bool) -> None:
     """--version: the installed distribution's version, then exit."""
     if value:
+        import typer
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -60,20 +65,39 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def tutor(
-    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
-) -> None:
-    """Step through backpropagation: computational graphs, chain-rule walkthroughs, slides and
-    homework checks. Start with `tutor run` (a lesson) or `tutor grad '(x+y)*z' --at x=-2,y=5,z=-4`."""
+def _build() -> "typer.Typer":
+    """The typer app: the `tutor` callback (--version) and one sub-app or command per noun."""
+    global typer  # the callback's annotations name typer: they are read from this module's globals
+    import typer
+
+    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,  # --install-completion /
+                      help=HELP)                                               # --show-completion: typer's
+
+    @app.callback()
+    def tutor(
+        version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")] = False,
+    ) -> None:
+        """Step through backpropagation: computational graphs, chain-rule walkthroughs, slides and
+        homework checks. Start with `tutor run` (a lesson) or `tutor grad '(x+y)*z' --at x=-2,y=5,z=-4`."""
+
+    _register(app)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """`app`, the typer app, built on first use (tests and `tutor --help` use it; `main` may not)."""
+    if name == "app":
+        globals()["app"] = built = _build()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head`; never 1 ("an answer is wrong")
 EXPRESSION_COMMANDS = {"grad", "explain", "slides", "export"}
 
 
-def _register() -> None:
+def _register(app: "typer.Typer") -> None:
     from . import export, grad, homework, lessons, slides
 
     for module in (grad, lessons, slides, export, homework):
@@ -81,9 +105,6 @@ def _register() -> None:
     for info in app.registered_commands:  # `tutor grad '-x^2' --at x=3`: an expression may start with -
         if info.callback and info.callback.__name__ in EXPRESSION_COMMANDS:
             info.context_settings = {**(info.context_settings or {}), "ignore_unknown_options": True}
-
-
-_register()
 
 
 def _click_exceptions() -> tuple[type, type]:
@@ -131,8 +152,13 @@ def _stop(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+class _Never(Exception):
+    """Stands for typer's exception classes in `main` while typer is not imported: never raised."""
+
+
 def main() -> None:
     """Entry point of the `tutor` console script: every error is one line on stderr."""
+    from ._direct import dispatch
     from ._encoding import safe_streams
 
     safe_streams()
@@ -140,9 +166,15 @@ def main() -> None:
         sig = getattr(signal, name, None)
         if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:  # nohup's ignored SIGHUP stays ignored
             signal.signal(sig, _stop)
-    click_error, usage_error = _click_exceptions()
+    click_error = usage_error = abort = _Never
     try:
-        code = app(standalone_mode=False)
+        code = dispatch(sys.argv[1:])  # `tutor grad EXPR --at ...`, `tutor run LESSON`: no typer (None: other forms)
+        if code is None:
+            import typer
+
+            click_error, usage_error = _click_exceptions()
+            abort = typer.Abort
+            code = (globals().get("app") or __getattr__("app"))(standalone_mode=False)
         sys.stdout.flush()
     except SystemExit as stop:  # Rich's and click's own EPIPE handling exit 1, after pointing stdout at /dev/null
         if stop.code != 1 or not _stdout_gone():
@@ -157,12 +189,14 @@ def main() -> None:
     except click_error as err:
         typer.echo(f"Error: {err.format_message()}", err=True)
         code = err.exit_code
-    except typer.Abort:
+    except abort:
         code = 130
     except BrokenPipeError:  # `tutor ... | head` closes the pipe early: not an error
         _silence_stdout()
         code = CLOSED_PIPE
     except OSError as err:  # stdout itself failed: a full disk, a closed terminal
+        import typer
+
         _silence_stdout()
         typer.echo(f"Error: cannot write the output: {err.strerror or err}", err=True)
         code = 2

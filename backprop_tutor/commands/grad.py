@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated
 
@@ -25,27 +24,11 @@ def grad(
 
     Example: tutor grad '(x+y)*z' --at x=-2,y=5,z=-4
     """
-    from rich.console import Console
+    from ._direct import grad as report  # the same function `tutor grad` runs without typer
 
-    from ..render.report import gradient_json, gradient_table, verify_table
-    from ..engine.trace import trace
-
-    t = trace(opt.program_text(expr, file), opt.values(at, at_file), expand=expand)
-    rows = None
-    if verify:
-        from ..engine.verify import verify as check
-
-        rows = check(t)
-    if as_json:  # the JSON object stays exactly the contract; a failed --verify still exits 1
-        typer.echo(json.dumps(gradient_json(t)))
-    else:
-        console = Console()
-        console.print(gradient_table(t))
-        if rows is not None:
-            console.print(verify_table(rows, t.output_name))
-    if rows is not None and not all(r.agrees for r in rows):
-        typer.echo("Error: backprop disagrees with an oracle (see --verify's table)", err=True)
-        raise typer.Exit(1)
+    code = report(expr, at, at_file, file, expand, as_json, verify)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer, friendly: Callable) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-
 from ..fmt import fmt
 
 if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+
     from ..engine.trace import Trace
     from ..engine.verify import Agreement
 
@@ -35,6 +34,10 @@ def gradient_json(trace: "Trace") -> dict[str, Any]:
 
 def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
     """The output's value, then each input's value and gradient, numeric and symbolic (expanded)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     out = trace.output_name
     table = Table()
     table.add_column("input")
@@ -56,6 +59,8 @@ def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
 
 def verify_table(rows: list["Agreement"], out: str) -> Table:
     """Backprop against SymPy's derivative and central finite differences, per input."""
+    from rich.table import Table
+
     table = Table(title=f"∂{out}/∂input by three methods", title_justify="left")
     for name in ("input", "backprop", "sympy.diff", "finite diff", "agree"):
         table.add_column(name, justify="right" if name not in ("input", "agree") else "left")
