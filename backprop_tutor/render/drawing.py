@@ -43,11 +43,12 @@ class Index:
 
     around: dict[str, list[int]] = field(default_factory=dict)     # node -> its neighbours' positions, sorted
 
-    def nearest(self, g, node: str, anchor: int, k: int) -> list[str]:  # noqa: ANN001 - a graph
+    def nearest(self, t: "Trace", node: str, anchor: int, k: int) -> list[str]:
         """The `k` neighbours of `node` nearest to position `anchor` in evaluation order (bisect:
         a hub with 10,000 uses costs a sort once, not on every screen)."""
         if node not in self.around:
-            self.around[node] = sorted({self.pos[m] for m in (*g.predecessors(node), *g.successors(node))})
+            ins = t.structure.nodes[node]["inputs"]
+            self.around[node] = sorted({self.pos[m] for m in (*ins, *consumers(t).get(node, ()))})
         near, order = self.around[node], self.order
         hi = bisect.bisect_left(near, anchor)
         lo, out = hi - 1, []
@@ -70,8 +71,22 @@ def index(t: "Trace") -> Index:
     return t.derived(_build_index)
 
 
+def consumers(t: "Trace") -> dict[str, list[str]]:
+    """node -> the gates that use it, in evaluation order (once each): the graph's successors, read
+    off the nodes' `inputs` (the networkx view, `t.graph`, is not needed to draw)."""
+    return t.derived(_consumers)
+
+
+def _consumers(t: "Trace") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for n, attrs in t.structure.nodes.items():
+        for i in dict.fromkeys(attrs["inputs"]):
+            out.setdefault(i, []).append(n)
+    return out
+
+
 def _build_index(t: "Trace") -> Index:
-    g = t.graph
+    g = t.structure
     idx = Index({n: k for k, n in enumerate(g.nodes)}, list(g.nodes), sum(1 for n in g.nodes if not g.nodes[n].get("folded")), {})
     for i, s in enumerate(t.steps):
         if s.phase == "forward":
@@ -91,7 +106,7 @@ def known(t: "Trace", revealed: int, nodes: "list[str] | None" = None,
 def _known(t: "Trace", revealed: int, nodes: "list[str] | None" = None, hidden: "frozenset[int]" = frozenset()
            ) -> tuple[dict[str, "Number"], dict[str, "Number"], set[str]]:
     """known(), and the nodes whose gradient is a partial sum (not all branches arrived yet)."""
-    idx, g = index(t), t.graph
+    idx, g = index(t), t.structure
     values: dict[str, "Number"] = {}
     grads: dict[str, "Number"] = {}
     partial: set[str] = set()
@@ -125,7 +140,7 @@ def _whole(t: "Trace") -> tuple[tuple[tuple[str, int, int], ...], tuple[tuple[st
 
 def name(t: "Trace", node: str) -> str:
     """How a node is called on screen: its assigned name, its id (n3), or a constant's value."""
-    attrs = t.graph.nodes[node]
+    attrs = t.structure.nodes[node]
     if attrs["kind"] == "const":
         return attrs["label"]
     return attrs["name"] or (t.output_name if node == t.output else node)
@@ -193,7 +208,7 @@ class GraphDrawing:
         Nearest first; among equally near, nearest in evaluation order, so a node used a thousand
         times (a fan-out) shows the uses next to the current step, not all of them.
         """
-        t, g = self.trace, self.trace.graph
+        t, g = self.trace, self.trace.structure
         if radius is None:
             return [n for n in g.nodes if not g.nodes[n].get("folded")]
         pos = index(t).pos
@@ -202,7 +217,7 @@ class GraphDrawing:
         near, frontier = {centre}, [centre]
         idx = index(t)
         for _ in range(radius):
-            ring = {m for n in frontier for m in idx.nearest(g, n, anchor, 2 * MAX_NODES)} - near
+            ring = {m for n in frontier for m in idx.nearest(t, n, anchor, 2 * MAX_NODES)} - near
             frontier = sorted(ring, key=lambda m: (abs(pos[m] - anchor), pos[m]))
             frontier = [m for m in frontier if not g.nodes[m].get("folded")][: MAX_NODES - len(near)]
             near.update(frontier)
@@ -212,7 +227,7 @@ class GraphDrawing:
 
     def _box(self, node: str) -> tuple[str, str, str]:
         t = self.trace
-        attrs = t.graph.nodes[node]
+        attrs = t.structure.nodes[node]
         # a gate's box names it as the equations do (n7, or its assigned name), then its operation
         label = name(t, node) if attrs["kind"] != "gate" else f"{name(t, node)} {attrs['label']}"
         if attrs["kind"] == "const":
@@ -224,13 +239,13 @@ class GraphDrawing:
         return label, fmt(t.number(node)), max([fmt(t.number(node, "grad")), *sums], key=len)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        t, g, idx = self.trace, self.trace.graph, index(self.trace)
+        t, g, idx = self.trace, self.trace.structure, index(self.trace)
         everything = idx.drawn <= MAX_NODES
         for radius in ((None,) if everything else ()) + (3, 2, 1):
             nodes = self._visible(radius)
             sizes = {n: max(len(s) for s in self._box(n)) + 4 for n in nodes}
             # only the edges into the nodes shown: a hub's thousand out-edges are never scanned
-            edges = sorted(((a, b, k) for b in nodes for a, _, k in g.in_edges(b, keys=True) if a in sizes),
+            edges = sorted(((a, b, k) for b in nodes for k, a in enumerate(g.nodes[b]["inputs"]) if a in sizes),
                            key=lambda e: (idx.pos[e[0]], idx.pos[e[1]], e[2]))
             at = place(tuple((n, sizes[n], BOX_H) for n in nodes), tuple(dict.fromkeys((a, b) for a, b, _ in edges)),
                        plain=True) if idx.drawn > PLAIN_LAYOUT else place_part(*t.derived(_whole), tuple(nodes))

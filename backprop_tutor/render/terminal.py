@@ -71,7 +71,7 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     """The step as an equation, in symbols and then numbers: ∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4."""
     out, eq = t.output_name, Text()
     if step.phase == "forward":
-        attrs = t.graph.nodes[step.node]
+        attrs = t.structure.nodes[step.node]
         ins = list(attrs["inputs"])
         symbols = _apply(attrs["gate"], [name(t, i) for i in ins], [False] * len(ins))
         texts, rel, result = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value)
@@ -103,7 +103,7 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     chain = f"∂{out}/∂{node} · " + (f"(local ∂{node}/∂{wrt})" if step.node == t.output else f"∂{node}/∂{wrt}")
     eq.append(f"{lhs} = {chain} = {symbols} " + (f"= {numbers} {rel} " if numbers != symbols else f"{rel} "))
     eq.append(result, GRAD + " bold")
-    pattern = _const_pattern(t, step.node) or PATTERNS.get(t.graph.nodes[step.node]["gate"])
+    pattern = _const_pattern(t, step.node) or PATTERNS.get(t.structure.nodes[step.node]["gate"])
     if pattern:
         eq.append(f"\n({pattern})", "dim")
     if "[" in local:  # Iverson brackets, from a step function (max, ReLU)
@@ -129,7 +129,7 @@ def _near(t: "Trace", expr: Any) -> bool:
 
 def _const_pattern(t: "Trace", node: str) -> str | None:
     """The pattern of a gate with a constant operand (*2, +1): it is not a two-input gate."""
-    g = t.graph
+    g = t.structure
     attrs = g.nodes[node]
     consts = [i for i in attrs["inputs"] if g.nodes[i]["kind"] == "const" and g.nodes[i].get("folded")]
     # 3 - x negates the gradient: only x - 3 passes it unchanged like an add
@@ -233,7 +233,7 @@ def overview(t: "Trace") -> Any:
     from rich.columns import Columns
     from rich.console import Group
 
-    g = t.graph
+    g = t.structure
     gates = [n for n in g.nodes if g.nodes[n]["kind"] == "gate"]
     shown = gates if len(gates) <= MAX_OVERVIEW else [*gates[:MAX_OVERVIEW - 2], None, gates[-1]]
     cells = []
@@ -284,7 +284,7 @@ def _tables(s: Any) -> RenderResult:
             table.add_row(p, fmt(old), Text(fmt(grad), GRAD), Text(fmt(new), "bold"))
         yield table
         if (s.table or {}).get("again", True):  # else the lesson walks the new forward pass itself
-            named = [n for n in u.after.tape.nodes if u.after.graph.nodes[n]["kind"] == "gate" and u.after.graph.nodes[n]["name"]]
+            named = [n for n in u.after.tape.nodes if u.after.structure.nodes[n]["kind"] == "gate" and u.after.structure.nodes[n]["name"]]
             yield _caption("A new forward pass at the new values")
             again = Table()
             for col in ("node", "before", "after"):

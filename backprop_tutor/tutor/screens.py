@@ -8,7 +8,9 @@ the walkthrough has come. Graph and node names are checked here, against the tra
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -46,12 +48,13 @@ class Screen:
 
 
 def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
-    """Trace one of the lesson's graphs; engine errors point at the graph's program."""
-    from ..engine.graph import build_graph
+    """Trace one of the lesson's graphs; engine errors point at the graph's program. The graph is
+    the engine's plain one: its networkx view (`t.graph`) is made only if something asks for it."""
+    from ..engine.graph import build
     from ..engine.trace import walk
 
     try:
-        return walk(build_graph(spec.program, expand=spec.expand), spec.at)
+        return walk(build(spec.program, expand=spec.expand), spec.at)
     except (MissingValueError, ValueInputError) as err:
         raise LessonError(f"{lesson.path}, line {spec.at_line or spec.line}: graph {spec.name!r} cannot be traced: "
                           f"{str(err).splitlines()[0].split('; pass --at')[0]}; expected a value for every input "
@@ -62,7 +65,7 @@ def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
 
 
 def _node(lesson: Lesson, step: StepSpec, key: str, t: "Trace", name: str, kinds: tuple = ("input", "gate")) -> str:
-    g = t.graph
+    g = t.structure
     if name in g and g.nodes[name]["kind"] in kinds:
         return name
     known = [n for n in g.nodes if g.nodes[n]["kind"] in kinds]
@@ -70,11 +73,13 @@ def _node(lesson: Lesson, step: StepSpec, key: str, t: "Trace", name: str, kinds
                        "one of " + ", ".join(known))
 
 
-def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
+def build(lesson: Lesson, formulas: bool = True, pending: list[Callable[[], None]] | None = None) -> list[Screen]:
     """Every screen of `lesson`, validated against its traced graphs.
 
     `formulas`: also check that each quiz's `answer` is the true formula (SymPy); a lesson's
-    number of screens (`tutor lessons`) is known without it.
+    number of screens (`tutor lessons`) is known without it. `pending`: the quiz answers are
+    checked later, by calling what is appended to it (it raises LessonError as build would), so
+    the first screen needs neither networkx nor SymPy (`tutor run` of a shipped lesson).
 
     Examples:
         >>> screens = build(explain("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4}))
@@ -110,10 +115,9 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
         if t is not None:
             _follow(lesson, step, t, made, walked.setdefault(gname, _Walked()))
         screens.extend(made)
-        for quiz in (s.quiz for s in made if formulas and s.quiz is not None and s.quiz.formula):
-            problem = wrong_answer(quiz, quiz.asked)
-            if problem:
-                raise lesson.error(step, "answer", *problem)
+        for quiz in (s.quiz for s in made if s.quiz is not None and s.quiz.formula):
+            check = functools.partial(_check_answer, lesson, step, quiz, formulas)
+            check() if pending is None else pending.append(check)
     # the end recaps the pass the lesson backpropagated through (the training pass, not the prediction
     # graph or the forward pass at the new weights that may come after it)
     if any(step.kind == "backward" for step in lesson.steps):
@@ -122,6 +126,13 @@ def build(lesson: Lesson, formulas: bool = True) -> list[Screen]:
     screens.append(Screen("end", f"End of the lesson: {lesson.title}", trace=end,
                           known=len(end.steps) if end else 0))
     return screens
+
+
+def _check_answer(lesson: Lesson, step: StepSpec, quiz: Quiz, symbolic: bool) -> None:
+    """A lesson's own quiz `answer` must be right: its number here, and (`symbolic`) its formula."""
+    problem = wrong_answer(quiz, quiz.asked, symbolic=symbolic)
+    if problem:
+        raise lesson.error(step, "answer", *problem)
 
 
 @dataclass
@@ -178,7 +189,7 @@ def _passed_unchanged(t: "Trace", node: str, done: set[str]) -> list[int] | None
         if n in done:
             return chain
         sent = [i for i, s in enumerate(t.steps) if s.phase == "backward" and s.wrt == n]
-        gate = t.graph.nodes[t.steps[sent[0]].node]["gate"] if len(sent) == 1 else None
+        gate = t.structure.nodes[t.steps[sent[0]].node]["gate"] if len(sent) == 1 else None
         if gate not in ("add", "sub") or t.steps[sent[0]].local != 1:  # an add gate, not a product by 1
             return None
         chain.append(sent[0])
@@ -239,7 +250,7 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
         if "wrt" not in step.fields:
             raise lesson.error(step, "ask", "a local-derivative quiz needs wrt (which input of the gate)",
                                'wrt = "x"')
-        ins = t.graph.nodes[node]["inputs"]
+        ins = t.structure.nodes[node]["inputs"]
         wrt = step.get("wrt")
         if wrt not in ins:
             raise lesson.error(step, "wrt", f"wrt is {wrt!r}, not an input of {node!r}", "one of " + ", ".join(ins))
@@ -248,7 +259,7 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
         expected = t.steps[idx].local
         prompt = f"What is the local derivative ∂{node}/∂{wrt} here?"
     elif ask == "value":
-        if t.graph.nodes[node]["kind"] != "gate":
+        if t.structure.nodes[node]["kind"] != "gate":
             raise lesson.error(step, "node", f"{node!r} is an input: its value is given", "a gate node")
         idx = next(i for i, s in enumerate(t.steps) if s.phase == "forward" and s.node == node)
         expected, prompt = t.number(node), f"What is the value of {node}?"
@@ -272,22 +283,18 @@ def _quiz(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Scre
                                f"which this quiz rejects (the answer is {float(expected):.4g})",
                                f"tolerance = {math.ceil(need * 100 + 0.5) / 100:g} or more" +
                                ("" if quiz.relative else " (with relative = true for a small answer)"))
-    if quiz.formula:
-        asked = {"grad": f"∂{out}/∂{node}", "value": node, "local": f"∂{node}/∂{step.get('wrt')}"}[ask]
-        problem = wrong_answer(quiz, asked, symbolic=False)  # the number here; build() checks the formula
-        if problem:
-            raise lesson.error(step, "answer", *problem)
-        quiz.asked = asked
+    if quiz.formula:  # build() checks it: the number here, and the formula
+        quiz.asked = {"grad": f"∂{out}/∂{node}", "value": node, "local": f"∂{node}/∂{step.get('wrt')}"}[ask]
     return [Screen("quiz", "", trace=t, known=idx, quiz=quiz)]
 
 
 def pencil_answer(t: "Trace", node: str, revealed: int) -> float | None:
     """∂out/∂node as a student computes it on the quiz's screen: each gradient shown there (two
     digits) times the local derivatives written as the screen rounds them, summed over paths."""
-    from ..render.drawing import known
+    from ..render.drawing import consumers, known
 
     _, grads = known(t, revealed)
-    g = t.graph
+    g, uses = t.structure, consumers(t)
     locals_ = {(s.node, s.wrt, s.arg): s.local for s in t.steps if s.phase == "backward" and s.wrt}
 
     def shown(x: "Any") -> float:
@@ -301,7 +308,7 @@ def pencil_answer(t: "Trace", node: str, revealed: int) -> float | None:
         if depth > 50:
             return None
         total = 0.0
-        for c in set(g.successors(n)):
+        for c in set(uses.get(n, ())):
             up = grad(c, depth + 1)
             if up is None:
                 return None

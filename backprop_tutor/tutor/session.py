@@ -13,12 +13,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ContextManager
+from typing import TYPE_CHECKING, ContextManager
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from ..render.terminal import ScreenView
-from .screens import Screen
+    from .screens import Screen
 
 NEXT, BACK, RESTART, HINT, QUIT = "next", "back", "restart", "hint", "quit"
 _KEYS = {"\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "\x1b[C": NEXT, "\x1bOC": NEXT, "b": BACK, "\x1b[D": BACK,
@@ -146,17 +146,54 @@ def score(screens: list[Screen]) -> tuple[int, int, int]:
     return sum(q.solved is True for q in quizzes), sum(q.solved is not None for q in quizzes), len(quizzes)
 
 
-def print_all(screens: list[Screen], title: str, console: Console, start: int = 1) -> None:
-    """Every screen from `start` on, in order; quizzes show their answers."""
+def print_all(screens: list[Screen], title: str, console: Console, start: int = 1,
+              after_first: Callable[[], object] | None = None) -> None:
+    """Every screen from `start` on, in order; quizzes show their answers.
+
+    Each screen is flushed as it is printed (a pipe is block-buffered: the first screen would wait
+    for the rest), and `after_first` runs once the first one is out."""
+    from ..render.terminal import ScreenView
+
     for i in range(start - 1, len(screens)):
         view = ScreenView(screens[i], i + 1, len(screens), title, reveal=True)
         if console.is_terminal:
             console.print(view)
             console.print()
-            continue
-        with console.capture() as captured:  # plain text: no padding to the width, so files diff cleanly
-            console.print(view)
-        console.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n\n")
+        else:
+            with console.capture() as captured:  # plain text: no padding to the width, so files diff cleanly
+                console.print(view)
+            console.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n\n")
+            console.file.flush()
+        if after_first is not None and i == start - 1:
+            after_first()
+
+
+def walk(screens: list[Screen], title: str, step: int = 1, show_all: bool = False,
+         after_first: Callable[[], object] | None = None) -> None:
+    """`tutor run`: the walkthrough from screen `step`, interactive on a terminal (then the score),
+    else every screen printed; `after_first` runs once the first screen is shown (the work that
+    can wait while the student reads it)."""
+    from rich.console import Console
+
+    from ..errors import TutorError
+
+    if step > len(screens):
+        raise TutorError(f"--step {step} is past the end: this walkthrough has {len(screens)} steps")
+    console = Console()
+    if show_all or not (sys.stdout.isatty() and sys.stdin.isatty()):
+        print_all(screens, title, console, step, after_first)
+        return
+    from ..render.terminal import score_line
+
+    def warm() -> None:  # the student reads: import what the next screens need (SymPy, networkx)
+        if after_first is not None:
+            after_first()
+        from ..engine import symbolic  # noqa: F401
+        import networkx  # noqa: F401
+
+    right, answered, total = interact(screens, title, console, step, after_first=warm)
+    if total:
+        console.print(score_line(right, answered, total), highlight=False)
 
 
 PROMPT = "Your answer (Enter submits, empty skips, ? hint; ←/→ move, Esc quits): "
@@ -164,8 +201,12 @@ PROMPT = "Your answer (Enter submits, empty skips, ? hint; ←/→ move, Esc qui
 
 def interact(screens: list[Screen], title: str, console: Console, start: int = 1,
              key: Callable[[], str] = read_key,
-             answer: Callable[[str], tuple[str, str]] = read_answer) -> tuple[int, int, int]:
-    """Step through the screens with the keys; returns the score."""
+             answer: Callable[[str], tuple[str, str]] = read_answer,
+             after_first: Callable[[], object] | None = None) -> tuple[int, int, int]:
+    """Step through the screens with the keys; returns the score. `after_first` runs once the
+    first screen is shown, before the first key is read."""
+    from ..render.terminal import ScreenView
+
     i, show_hint = start - 1, False
     while True:
         s = screens[i]
@@ -173,6 +214,9 @@ def interact(screens: list[Screen], title: str, console: Console, start: int = 1
         console.print(ScreenView(s, i + 1, len(screens), title, show_hint=show_hint, keys=True,
                                  score=score(screens) if s.kind == "end" else None))
         show_hint = False
+        if after_first is not None:
+            after_first, first = None, after_first
+            first()
         if s.quiz is not None and s.quiz.solved is None:
             kind, text = answer(PROMPT)
             if kind == "answer":
