@@ -174,8 +174,9 @@ class ScreenView:
     score: tuple[int, int, int] | None = None   # (right, answered, quizzes): see score_line
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rich.markdown import Markdown
         from rich.rule import Rule
+
+        from .prose import prose
 
         s = self.screen
         # progress first; a title too long for the rule wraps between words on its own line (never cut)
@@ -203,7 +204,7 @@ class ScreenView:
             yield equation(s.trace, s.step, s.trace.steps)
         if s.text:
             yield Text()
-            yield Markdown(subscripts(s.text.strip()))
+            yield prose(subscripts(s.text.strip()))  # rich.markdown's drawing, without markdown-it and Pygments
         yield from _tables(s)
         if s.kind == "end":
             yield from _end(s, self.score)
