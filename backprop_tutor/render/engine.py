@@ -14,9 +14,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import TutorError
@@ -87,6 +85,9 @@ def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto",
     if "pdf" in formats and name == "graphviz-pure":  # our own bug: callers check first
         raise AssertionError("graphviz-pure cannot write PDF")
     jobs = jobs or min(os.cpu_count() or 1, max(1, len(sources) // BATCH))
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
     with tempfile.TemporaryDirectory(prefix="tutor-slides-") as tmp:
         files = [Path(tmp, f"s{i:05d}.gv") for i in range(len(sources))]
         for f, src in zip(files, sources):

@@ -13,7 +13,6 @@ from rich.text import Text
 
 from ..fmt import fmt
 from ..engine.gates import GATES
-from .chain import checkable, checkable_sum, renamed
 from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
 from .formula_text import plain
 
@@ -69,6 +68,8 @@ def _plain(expr: Any) -> str:
 
 def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     """The step as an equation, in symbols and then numbers: ∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4."""
+    from .chain import checkable, renamed
+
     out, eq = t.output_name, Text()
     if step.phase == "forward":
         attrs = t.structure.nodes[step.node]
@@ -143,6 +144,8 @@ def _const_pattern(t: "Trace", node: str) -> str | None:
 def _terms(parts: list, total: Any) -> tuple[str, str, str]:
     """A sum written out, 1 + 2 - 3, with "=" or "≈" before its total (digits enough to add up by
     hand); a long one as its first and last terms around "…" (a line, not a page)."""
+    from .chain import checkable_sum
+
     if len(parts) <= SUM_TERMS:
         texts, rel, shown_total = checkable_sum(parts, total)
     else:
@@ -273,7 +276,8 @@ def hint(s: Any) -> str:
 
 
 def _tables(s: Any) -> RenderResult:
-    from rich.table import Table
+    if s.update is not None or s.runs or s.curves or s.table:
+        from rich.table import Table
 
     if s.update is not None:
         u = s.update

@@ -13,7 +13,6 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +294,8 @@ def load(path: str | Path) -> Lesson:
 
 def builtin_dir() -> Path:
     """The folder of the lessons shipped with the package."""
+    from importlib import resources
+
     try:  # a namespace package gives a MultiplexedPath: ask it for a file, not for its own str()
         shipped = [p for p in resources.files("backprop_tutor.lessons").iterdir() if p.name.endswith(".toml")]
         if shipped:

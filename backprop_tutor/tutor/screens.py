@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..fmt import fmt
 from ..errors import LessonError, MissingValueError, TutorError, ValueInputError
-from ..engine.learn import Curve, Run, Update, curves, optimize, sgd_step
 from .lesson import GraphSpec, Lesson, StepSpec
 from .quiz import Quiz, wrong_answer
 
 if TYPE_CHECKING:
+    from ..engine.learn import Curve, Run, Update
     from ..engine.trace import Step, Trace
 
 
@@ -337,6 +337,8 @@ def _before(lesson: Lesson, step: StepSpec, t: "Trace", ask: str, idx: int) -> i
 
 
 def _update(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Screen]:
+    from ..engine.learn import optimize, sgd_step
+
     params = [_node(lesson, step, "params", t, p, ("input",)) for p in step.get("params")]
     optimizers = step.get("optimizer", "gd")
     optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
@@ -387,6 +389,8 @@ def _batch(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict, name: str, 
 
 def _compare(lesson: Lesson, step: StepSpec, t: "Trace | None", traces: dict) -> list[Screen]:
     if step.get("functions"):
+        from ..engine.learn import curves
+
         try:
             return [Screen("compare", "", curves=curves(step.get("functions"), step.get("points")))]
         except TutorError as err:
