@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,8 @@ def values(at: list[str] | None, at_file: Path | None) -> dict[str, Any]:
     """Input values from --at pairs and --at-file, as strings/numbers for values.values_from."""
     out: dict[str, Any] = {}
     if at_file is not None:
+        import tomllib  # only here: --at-file is the one TOML this module reads
+
         text = read_text(str(at_file))
         try:
             # numbers as their text: values_from reads it exactly and says what is wrong with 1e400 or a
