@@ -24,7 +24,6 @@ from typing import Any
 
 from ..errors import TutorError
 
-CLOSED_PIPE = 141   # as cli.CLOSED_PIPE: 128 + SIGPIPE
 _STEP = re.compile(r"[1-9][0-9]{0,8}")   # --step N as typer reads it without a doubt (min 1)
 
 # option -> (parameter, takes a value, repeatable); flags take no value
@@ -59,7 +58,10 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
                 value = rest.pop(0)
             if value.startswith("-") or (param in kwargs and not repeat):
                 return None   # click may read these otherwise (or say "given twice" its way)
-            kwargs.setdefault(param, []).append(value) if repeat else kwargs.__setitem__(param, value)
+            if repeat:
+                kwargs.setdefault(param, []).append(value)
+            else:
+                kwargs[param] = value
         elif positional in kwargs or token == "-":
             return None       # "got unexpected extra argument", or stdin spelled as an argument
         else:
@@ -157,5 +159,10 @@ def run(lesson: str | None = None, show_all: bool = False, step: int = 1) -> int
     shipped = Path(chosen.path).resolve().parent == builtin_dir().resolve()
     pending: list[Callable[[], None]] = []
     screens = build(chosen, pending=pending if shipped else None)
-    walk(screens, chosen.title, step, show_all, after_first=lambda: [check() for check in pending])
+
+    def check_answers() -> None:
+        for check in pending:
+            check()
+
+    walk(screens, chosen.title, step, show_all, after_first=check_answers)
     return 0
