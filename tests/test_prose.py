@@ -61,7 +61,7 @@ FALLS_BACK = [
     "# heading", "> quote", "| a | b |\n|---|---|\n| 1 | 2 |", "[link](x)", "a <b> c", "a &amp; b", "~~s~~",
     "1. one\n2. two", "* star item", "+ plus item", "- a\n  - nested", "- a\n\n- b", "- a\n\n  more",
     "line  \nbreak", "a\\\nb", "***", "para\n---", "    code", "```\ncode\n```", "_em_", "x**y**z", "*a* b*c",
-    "a\tb", "x*y*z", "`` `a` ``x", "**a*", "*a**", "a <br> b", "[x]: /url", "a [b](c)", "![i](x)",
+    "a\tb", "a\n\xa0b", "x*y*z", "`` `a` ``x", "**a*", "*a**", "a <br> b", "[x]: /url", "a [b](c)", "![i](x)",
     "x &#42; y", "|a|b|\n|-|-|", "a\n|---|---|",
 ]
 

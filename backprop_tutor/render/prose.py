@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 
 _PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")   # CommonMark's ASCII punctuation
 # what may start a construct outside the subset: HTML or an autolink, an entity, a link or an image,
-# strikethrough; and at the start of a line a heading, a quote, a link definition, a table's rule
-_REFUSED = re.compile(r"[\t\r\0]|<[A-Za-z/!?]|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);|\]\(|\]\[|!\[|~~"
+# strikethrough; at the start of a line a heading, a quote, a link definition, a table's rule; and
+# whitespace that Python and markdown-it strip differently
+_REFUSED = re.compile(r"[\t\r\0\f\v\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+                      r"|<[A-Za-z/!?]|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);|\]\(|\]\[|!\[|~~"
                       r"|^ {0,3}[#>\[]|^[-:| ]*\|[-:| ]*-[-:| ]*$|^[-:| ]*-[-:| ]*\|[-:| ]*$", re.M)
 _RULE = re.compile(r"[-=*_ ]+")                        # a line of these is a rule or a setext underline
 _MARKER = re.compile(r"(?:[-+*]|\d+[.)])(?: |$)")      # a list item's marker at the start of a line

@@ -13,6 +13,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -294,8 +295,6 @@ def load(path: str | Path) -> Lesson:
 
 def builtin_dir() -> Path:
     """The folder of the lessons shipped with the package."""
-    from importlib import resources
-
     try:  # a namespace package gives a MultiplexedPath: ask it for a file, not for its own str()
         shipped = [p for p in resources.files("backprop_tutor.lessons").iterdir() if p.name.endswith(".toml")]
         if shipped:
