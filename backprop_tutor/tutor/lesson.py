@@ -109,10 +109,10 @@ def _error(path: str, line: int, what: str, expected: str = "") -> LessonError:
 
 
 def _check_keys(table: dict, allowed: dict[str, str], where: tuple, path: str, text: str, what: str) -> None:
-    import difflib
-
     for key in table:
         if key not in allowed:
+            import difflib  # only for this error message
+
             close = difflib.get_close_matches(key, list(allowed), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise _error(path, locate(text, (*where, key)), f"unknown key {key!r} in {what}{hint}",
