@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TutorError
-from ..files import read_text as read_file
 
 MAX_FILE = 4_000_000  # bytes read from a program or values file at most
 
@@ -18,6 +17,8 @@ MAX_FILE = 4_000_000  # bytes read from a program or values file at most
 def read_text(path: str) -> str:
     """A text file's content ('-' is stdin), size-bounded, with a clear error."""
     if path != "-":
+        from ..files import read_text as read_file
+
         return read_file(path, MAX_FILE)
     data = sys.stdin.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
