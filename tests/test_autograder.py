@@ -169,8 +169,11 @@ def test_the_documented_setup_sh_installs_the_bundled_wheel(tmp_path: Path) -> N
     assert tutor.resolve() == (tmp_path / "venv" / "bin" / "tutor").resolve()
     import site
 
-    deps = os.pathsep.join(site.getsitepackages())   # the dependencies, not backprop_tutor (an editable install here)
-    installed = {**env, "PYTHONPATH": deps, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # the dependencies from this environment, after the venv's own site-packages (a .pth line is
+    # appended to sys.path), so the venv's backprop_tutor wins over this environment's (installed or editable)
+    (own,) = (tmp_path / "venv" / "lib").glob("python3*/site-packages")
+    (own / "outer-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    installed = {**env, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     where = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "-c", "import backprop_tutor; print(backprop_tutor.__file__)"],
                            env=installed, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert where.stdout.startswith(str(tmp_path / "venv")), where.stdout + where.stderr
