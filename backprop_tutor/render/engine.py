@@ -3,6 +3,9 @@
 
 A deck is rendered in few process calls: every slide's DOT file goes to one `-O` call per
 format (a process start costs more than laying out a small slide), split over the CPU cores.
+Slides that share one layout are laid out once (`layout`: dot's positions of one slide, read
+from `-Tjson`) and every slide is then drawn at those positions (`pinned`: `-Kneato -n2`, which
+only draws): dot's layout is most of an SVG's cost and was repeated per slide and per format.
 PNGs are bounded (`size`, `dpi`), so no picture takes minutes or gigabytes.
 """
 
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import sysconfig
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TutorError
@@ -24,6 +28,17 @@ PNG_DPI = 96
 PNG_SIZE = "20,11.25"   # inches at PNG_DPI: at most 1920 x 1080 pixels, scaled down to fit
 TIMEOUT = 120           # seconds for one batch
 BATCH = 8               # slides per process call at least, before splitting over cores
+
+
+PIN = ["-Kneato", "-n2"]  # draw at the given positions (points): node `pos`, edge `pos` splines; no layout
+
+
+@dataclass(frozen=True)
+class Pins:
+    """One laid-out slide's positions, in points: node name -> "x,y", (tail, head) -> spline."""
+
+    nodes: dict[str, str]
+    edges: dict[tuple[str, str], str]
 
 
 def find(engine: str = "auto") -> tuple[str, str]:
@@ -78,9 +93,27 @@ def _run(path: str, args: list[str]) -> None:
         raise TutorError(f"{Path(path).name} failed: {why[-1] if why else 'exit ' + str(done.returncode)}")
 
 
+def layout(source: str, engine: str = "auto") -> Pins:
+    """Where dot puts every node and edge of one DOT source (its -Tjson), to draw others there."""
+    import json
+    import tempfile
+
+    _, path = find(engine)
+    with tempfile.TemporaryDirectory(prefix="tutor-layout-") as tmp:
+        gv_file = Path(tmp, "layout.gv")
+        gv_file.write_text(source, encoding="utf-8")
+        _run(path, ["-Tjson", "-o", f"{gv_file}.json", str(gv_file)])
+        laid = json.loads(Path(f"{gv_file}.json").read_text(encoding="utf-8"))
+    names = {o["_gvid"]: o["name"] for o in laid.get("objects", ())}
+    return Pins({o["name"]: o["pos"] for o in laid.get("objects", ()) if "pos" in o},
+                {(names[e["tail"]], names[e["head"]]): e["pos"] for e in laid.get("edges", ()) if "pos" in e})
+
+
 def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto", jobs: int | None = None,
-           done: Callable[[int], None] | None = None) -> list[dict[str, bytes]]:
-    """Lay out and draw every DOT source in each format: [{format: bytes}] in the order given."""
+           done: Callable[[int], None] | None = None, pinned: bool = False) -> list[dict[str, bytes]]:
+    """Lay out and draw every DOT source in each format: [{format: bytes}] in the order given.
+
+    `pinned`: every node and edge has its `pos` already (see `layout`): draw, do not lay out."""
     name, path = find(engine)
     if "pdf" in formats and name == "graphviz-pure":  # our own bug: callers check first
         raise AssertionError("graphviz-pure cannot write PDF")
@@ -94,8 +127,9 @@ def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto",
             f.write_text(src, encoding="utf-8")
         chunks = [files[k::jobs] for k in range(jobs) if files[k::jobs]]
         tasks = [(fmt, chunk) for fmt in formats for chunk in chunks]
+        pin = PIN if pinned else []
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for (fmt, chunk), _ in zip(tasks, pool.map(lambda task: _run(path, [*flags(task[0]), "-O",
+            for (fmt, chunk), _ in zip(tasks, pool.map(lambda task: _run(path, [*pin, *flags(task[0]), "-O",
                                                                               *map(str, task[1])]), tasks)):
                 if done:
                     done(len(chunk))

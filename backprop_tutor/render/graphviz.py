@@ -22,6 +22,7 @@ from .labels import FONT, SIZE, THEMES, Theme, caption, gate_label, width, wire_
 
 if TYPE_CHECKING:
     from ..engine.trace import Trace
+    from .engine import Pins
 
 MAX_FULL = 80                         # above this many drawn nodes a slide shows the step's neighbourhood
 RADIUS = 2                            # ... within this many edges of the step's node
@@ -156,13 +157,15 @@ def hidden(t: "Trace", keep: set[str]) -> list[tuple[str, int]]:
 
 def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
            final: bool = False, whole: bool = False, notes: list[str] | None = None,
-           current: str | None = None) -> str:
+           current: str | None = None, pins: "Pins | None" = None) -> str:
     """The DOT source of the slide of step `index` (0-based; -1: before the first step, inputs only).
 
     `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
     shows every value and gradient (the answer key); `whole` draws a big graph whole instead
     of the step's neighbourhood; `notes` replace the caption's equation, and then the step is
     not highlighted (the caption no longer speaks of it) but the node `current` is, if given.
+    `pins` (engine.layout of another slide of the deck) places every node and edge where dot put
+    them there: such a slide is drawn with `engine.render(..., pinned=True)`, without a layout.
 
     Examples:
         >>> from backprop_tutor.engine.trace import trace
@@ -187,6 +190,13 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
              f'  node [fontname="{FONT}", fontsize={SIZE + 2}, color="{th.fg}", fontcolor="{th.fg}", penwidth=2];',
              f'  edge [color="{th.fg}", penwidth=2, arrowsize=0.9];']
     order = _order(t)
+
+    def at(node: str) -> str:
+        return f', pos="{pins.nodes[node]}"' if pins else ""
+
+    def along(tail: str, head: str) -> str:
+        return f', pos="{pins.edges[tail, head]}"' if pins else ""
+
     for n in g if keep is None else sorted(keep, key=order.__getitem__):  # graph order: same bytes every run
         attrs = g.nodes[n]
         if attrs.get("folded"):
@@ -198,15 +208,15 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
         if attrs["kind"] == "gate":
             inches = max(0.8, width(attrs["label"], SIZE + 4) / 72 + 0.1)
             lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=circle, fixedsize=true, width={inches:.2f}, '
-                         f'label={gate_label(attrs["label"], "" if attrs["name"] or n == t.output else n, th)}{extra}];')
+                         f'label={gate_label(attrs["label"], "" if attrs["name"] or n == t.output else n, th)}{extra}{at(n)}];')
             if attrs["name"] or n == t.output:
                 out = ", peripheries=2" if n == t.output else ""
                 lines.append(f'  "{_box(n)}" [id="{_box(n)}", class="box{" output" if out else ""}", shape=box, '
-                             f'style=rounded, label="{escape(name(t, n))}"{out}];')
+                             f'style=rounded, label="{escape(name(t, n))}"{out}{at(_box(n))}];')
         else:
             label = escape(attrs["label"])
             style = "rounded" if attrs["kind"] == "input" else "dashed"
-            lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=box, style={style}, label="{label}"{extra}];')
+            lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=box, style={style}, label="{label}"{extra}{at(n)}];')
     every = wires(t)
     chosen = every if keep is None else [every[k] for k in sorted(k for n in keep for k in _wires_of(t).get(n, ()))
                                          if every[k].dst.removeprefix("box:") in keep]
@@ -217,10 +227,10 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
             blank, grad = blanks[w.id], ""
         hot_w = w.id == hot_wire
         lines.append(f'  "{w.id}" [id="{w.id}", class="wire{" current" if hot_w else ""}", shape=plaintext, '
-                     f'margin=0, label={wire_label(widths[w.id], value, grad, th, blank, hot_w)}];')
+                     f'margin=0, label={wire_label(widths[w.id], value, grad, th, blank, hot_w)}{at(w.id)}];')
         pen = f', color="{th.line}", penwidth=4' if hot_w else ""
-        lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}];')
-        lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}];')
+        lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}{along(w.src, w.id)}];')
+        lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}{along(w.id, w.dst)}];')
     lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, notes)};")
     lines.append("}")
     return "\n".join(lines) + "\n"

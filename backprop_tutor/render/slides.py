@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..errors import TutorError
 from . import engine as gv
 from .chain import equation_tex, name
-from .graphviz import to_dot
+from .graphviz import focus, to_dot
 from .pdf import frames as png_frames, merge_pdf, write_pdf
 
 if TYPE_CHECKING:
@@ -155,8 +155,12 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
         if progress:
             progress(drawn, total)
 
-    sources = [to_dot(t, i, theme) for i in chosen] if need else []
-    images = dict(zip(chosen, gv.render(sources, need, engine, done=tick))) if need else {}
+    # Every slide of a graph drawn whole has one layout (fixed cell and caption sizes, see graphviz.py):
+    # dot lays out one of them, and every slide is drawn at its positions, without a layout of its own.
+    pins = gv.layout(to_dot(t, chosen[-1], theme), engine) if len(need) * len(chosen) > 1 and \
+        focus(t, chosen[-1]) is None else None
+    sources = [to_dot(t, i, theme, pins=pins) for i in chosen] if need else []
+    images = dict(zip(chosen, gv.render(sources, need, engine, done=tick, pinned=pins is not None))) if need else {}
     tmp: str | None = None
     try:
         try:  # into a staging folder first: a full disk adds nothing and removes nothing
