@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import backprop_tutor as bt
 from backprop_tutor.commands.cli import app
+from backprop_tutor.render import engine as gv
+from backprop_tutor.render.graphviz import to_dot
 from backprop_tutor.render.slides import stem
 
 from test_graphviz import AT, ENGINES, NEURON
@@ -234,3 +237,46 @@ def test_a_deck_that_fails_to_draw_leaves_the_earlier_deck(tmp_path: Path, monke
     result = run(*args, "--steps", "1")
     assert result.exit_code == 2 and "crashed (SIGKILL)" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before and len(before) == 7
+
+
+PROGRAM = "h = x*x + y\nf = tanh(h) * h"  # x*x: two wires from one node; h named and used twice
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "at"), [(NEURON, AT), (PROGRAM, {"x": 1.5, "y": -0.5})])
+def test_every_slide_of_a_deck_is_laid_out_alike(engine: str, text: str, at: dict[str, float]) -> None:
+    """Why a deck is laid out once (slides.build): dot puts every node of every slide at the same place."""
+    t = bt.trace(text, at, expand=True)
+    first = gv.layout(to_dot(t, 0), engine)
+    for i in range(1, len(t.steps)):
+        assert gv.layout(to_dot(t, i), engine).nodes == first.nodes, f"step {i + 1}"
+
+
+def _texts(svg: bytes) -> list[tuple[float, float, str]]:
+    return [(float(x), float(y), s) for x, y, s in re.findall(r'<text[^>]* x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)<',
+                                                            svg.decode())]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_slide_drawn_at_the_decks_positions_is_its_own_layout(engine: str) -> None:
+    """Drawn at the positions of the deck's last slide, a slide's every text is where its own layout puts
+    it (the whole picture may be shifted: the drawing's margin counts spline control points)."""
+    t = bt.trace(NEURON, AT, expand=True)
+    pins = gv.layout(to_dot(t, STEPS - 1), engine)
+    for i in (0, 11, STEPS - 1):
+        own = _texts(gv.render([to_dot(t, i)], ["svg"], engine)[0]["svg"])
+        drawn = _texts(gv.render([to_dot(t, i, pins=pins)], ["svg"], engine, pinned=True)[0]["svg"])
+        assert [s for *_, s in drawn] == [s for *_, s in own] and len(own) > 20
+        dx, dy = drawn[0][0] - own[0][0], drawn[0][1] - own[0][1]
+        assert all(abs(a[0] - b[0] - dx) < 0.5 and abs(a[1] - b[1] - dy) < 0.5 for a, b in zip(drawn, own)), i
+
+
+def test_a_deck_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    real = gv._run
+    monkeypatch.setattr(gv, "_run", lambda path, args: (calls.append(args), real(path, args))[1])
+    result = run("slides", NEURON, "--at", AT_TEXT, "--out", str(tmp_path), "--engine", ENGINES[0])
+    assert result.exit_code == 0, result.output
+    layouts = [a for a in calls if "-n2" not in a]
+    assert len(layouts) == 1 and "-Tjson" in layouts[0] and len(calls) > 2
+    assert len(list(tmp_path.glob("step-*.png"))) == 21
