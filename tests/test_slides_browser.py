@@ -1,6 +1,7 @@
-"""The HTML deck in a real browser (headless Chromium): it opens on step 1, → moves to step 2.
+"""The HTML deck in a real browser (headless Chromium): it opens on step 1, → moves to step 2, and
+its drawing fills a projector's width (Playwright).
 
-No driver package: Chromium's --dump-dom prints the DOM after the page's script ran; the deck
+The navigation tests need no driver package: Chromium's --dump-dom prints the DOM after the page's script ran; the deck
 presses the keys named in its URL (`#1&keys=ArrowRight`) through its own key handler.
 """
 
@@ -72,3 +73,46 @@ def test_clicks_navigate(deck: Path, tmp_path: Path) -> None:
     assert visible(dom(deck, "#3&click=next,next", tmp_path)) == ["5"]
     assert visible(dom(deck, "#3&click=prev", tmp_path)) == ["2"]
     assert visible(dom(deck, "#3&click=figure", tmp_path)) == ["4"]  # the right of the picture: next
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
+def test_graph_fills_a_projector_window(browser, deck: Path, tmp_path: Path, size: tuple[int, int]) -> None:  # noqa: ANN001
+    """On a projector the drawing spans the window's width (the neuron is wide: width, not height, bounds
+    it), the step's text is under it and said once: the drawing has no caption of its own."""
+    w, h = size
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    for k in (1, 12, 21):                    # forward, a backward step, the last
+        page.goto(deck.as_uri() + f"#{k}")
+        page.reload()
+        slide = "section.slide:not([hidden])"
+        drawn = page.evaluate(f"document.querySelector('{slide} figure svg g.graph').getBoundingClientRect().toJSON()")
+        nodes = page.evaluate(f"""(() => {{
+            const boxes = Array.from(document.querySelectorAll('{slide} figure svg g.node'),
+                                     n => n.getBoundingClientRect());
+            return [Math.min(...boxes.map(b => b.left)), Math.max(...boxes.map(b => b.right))];
+        }})()""")
+        assert drawn["width"] >= 0.95 * w, (k, drawn)
+        assert nodes[1] - nodes[0] >= 0.9 * w, (k, nodes)                # the nodes themselves, not a margin
+        panel = page.locator(f"{slide} .panel").bounding_box()
+        assert drawn["bottom"] <= panel["y"] + 1 and panel["y"] + panel["height"] <= h + 1, (k, drawn, panel)
+        figure_text = page.locator(f"{slide} figure").text_content()
+        assert "Step " not in figure_text and "∂" not in figure_text and "value above" not in figure_text
+        text = page.locator(f"{slide} .panel").inner_text()
+        assert f"Step {k} of 21" in text and text.count("value above each wire") == 1
+        for line in page.locator(f"{slide} .eq div").all_inner_texts():
+            assert page.locator(slide).inner_text().count(line) == 1, line
+        page.screenshot(path=str(tmp_path / f"deck-{k}-{w}x{h}.png"))     # kept to look at when this fails
+    context.close()

@@ -1,6 +1,10 @@
-"""The deck as ONE self-contained HTML file: every slide's SVG inline, the step text beside it,
+"""The deck as ONE self-contained HTML file: every slide's SVG inline, the step text under it,
 ←/→ keys (also PageUp/PageDown, space, Home/End) and clicks to navigate. No network, no external
 script or font, so it opens from a USB stick in a lecture hall.
+
+As in `tutor export`'s page (lesson_html.py), the drawing fills the window's width and has no
+caption (slides.build draws it with `to_dot(..., caption=False)`): the step's title, equation
+and the legend are said once, as text under it (readable at any size, selectable).
 
 `#5` opens slide 5. For tests without a browser driver, `#1&keys=ArrowRight` presses the keys
 listed once the page has loaded, and `#1&click=next,figure` clicks those elements (the button
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .chain import equation, program_line, title
+from .graphviz import cut_note, focus
 from .labels import THEMES
 
 if TYPE_CHECKING:
@@ -71,17 +76,25 @@ def _inline(svg: bytes, index: int) -> str:
 
 def _css(theme: str) -> str:
     th = THEMES[theme]
-    return (f"body{{margin:0;background:{th.bg};color:{th.fg};font-family:Helvetica,Arial,sans-serif}}"
-            "header{padding:.6rem 1.2rem;font-size:1.1rem;display:flex;gap:1rem;align-items:center}"
-            "header code{font-size:1.1rem}nav{margin-left:auto;display:flex;gap:.5rem;align-items:center}"
-            f"button{{font-size:1.3rem;padding:.2rem .8rem;background:{th.bg};color:{th.fg};"
-            f"border:2px solid {th.fg};border-radius:.4rem;cursor:pointer}}"
-            "section.slide{display:flex;flex-wrap:wrap;gap:1.5rem;padding:0 1.2rem;align-items:flex-start}"
-            "section.slide[hidden]{display:none}figure{flex:4 1 40rem;margin:0;cursor:pointer}"
-            "figure svg{width:100%;height:auto;max-height:82vh}aside{flex:1 1 16rem;font-size:1.25rem}"
-            f"aside h2{{font-size:1.3rem}}aside .eq{{font-size:1.4rem;line-height:1.6}}"
+    return (f"html,body{{height:100%}}body{{margin:0;background:{th.bg};color:{th.fg};"
+            "font-family:Helvetica,Arial,sans-serif;display:flex;flex-direction:column;overflow:hidden}"
+            "header{flex:0 0 auto;padding:.4rem 1rem;display:flex;gap:1rem;align-items:center;"
+            f"border-bottom:1px solid {th.muted};font-size:clamp(.9rem,1.4vw,1.6rem)}}"
+            "header code{font-size:1em}nav{margin-left:auto;display:flex;gap:.5rem;align-items:center;"
+            f"white-space:nowrap}}button{{font-size:inherit;padding:.15rem .7rem;background:{th.bg};"
+            f"color:{th.fg};border:2px solid {th.fg};border-radius:.4rem;cursor:pointer}}"
+            "main{flex:1 1 auto;min-height:0;position:relative}"
+            "section.slide{position:absolute;inset:0;display:flex;flex-direction:column}"
+            "section.slide[hidden]{display:none}figure{flex:1 1 0;min-height:35%;margin:0;padding:.3rem;"
+            "cursor:pointer}figure svg{width:100%;height:100%;display:block}"
+            ".panel{flex:0 1 auto;max-height:45%;overflow:auto;padding:0 1.2rem .6rem;"
+            "font-size:clamp(1rem,1.5vw,1.8rem);line-height:1.4}.panel h2{margin:.4rem 0;font-size:1.2em}"
+            ".panel p{margin:.3rem 0}.legend{font-size:.8em}.legend span+span{margin-left:1em}"
+            ".eq{font-size:1.05em}"
             f".legend .v{{color:{th.value}}}.legend .g{{color:{th.grad};font-style:italic}}"
-            "@media print{nav{display:none}section.slide[hidden]{display:flex}section.slide{page-break-after:always}}")
+            "@media print{body{display:block;overflow:visible}nav{display:none}main{position:static}"
+            "section.slide,section.slide[hidden]{position:static;display:flex;height:100vh;"
+            "page-break-after:always}}")
 
 
 def _explain(t: "Trace", index: int) -> str:
@@ -98,15 +111,18 @@ def _explain(t: "Trace", index: int) -> str:
 
 def write_html(t: "Trace", svgs: Mapping[int, bytes], path: Path, theme: str = "light",
                heading: str = "Backprop") -> None:
-    """Write the self-contained HTML deck of the slides `svgs` (0-based step index -> SVG)."""
+    """Write the self-contained HTML deck of the drawings `svgs` (0-based step index -> SVG without
+    its caption): each slide is its drawing, and under it the step's title, equation and legend."""
     slides = []
     for k, (i, svg) in enumerate(svgs.items()):
         eq = "".join(f"<div>{escape(line)}</div>" for line in equation(t, i))
+        keep = focus(t, i)
+        cut = f'<p class="cut">{escape(cut_note(t, keep))}</p>' if keep is not None else ""
         slides.append(f'<section class="slide" id="step-{i + 1}" data-step="{i + 1}"{" hidden" if k else ""}>'
-                      f"<figure>{_inline(svg, i)}</figure><aside><h2>{escape(title(t, i))}</h2>"
-                      f'<div class="eq">{eq}</div><p>{escape(_explain(t, i))}</p>'
-                      '<p class="legend"><span class="v">value above each wire</span>, '
-                      '<span class="g">gradient below it, boxed</span>.</p></aside></section>')
+                      f'<figure>{_inline(svg, i)}</figure><div class="panel"><h2>{escape(title(t, i))}</h2>'
+                      f'<div class="eq">{eq}</div><p>{escape(_explain(t, i))}</p>{cut}'
+                      '<p class="legend"><span class="v">value above each wire</span>'
+                      '<span class="g">gradient below it, boxed</span></p></div></section>')
     page = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{escape(program_line(t))}</title>"
             f"<style>{_css(theme)}</style></head>\n<body data-current=\"1\"><header><b>{escape(heading)}</b> "

@@ -157,7 +157,7 @@ def hidden(t: "Trace", keep: set[str]) -> list[tuple[str, int]]:
 
 def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] | None = None,
            final: bool = False, whole: bool = False, notes: list[str] | None = None,
-           current: str | None = None, pins: "Pins | None" = None) -> str:
+           current: str | None = None, pins: "Pins | None" = None, caption: bool = True) -> str:
     """The DOT source of the slide of step `index` (0-based; -1: before the first step, inputs only).
 
     `blanks` (wire id -> "(a)") draws empty gradient boxes to fill in (the handout); `final`
@@ -166,6 +166,8 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
     not highlighted (the caption no longer speaks of it) but the node `current` is, if given.
     `pins` (engine.layout of another slide of the deck) places every node and edge where dot put
     them there: such a slide is drawn with `engine.render(..., pinned=True)`, without a layout.
+    `caption=False` leaves out the step's title, equation and legend (a page that says them as
+    text beside the drawing; a neighbourhood's `cut_note` too), and its room under the graph.
 
     Examples:
         >>> from backprop_tutor.engine.trace import trace
@@ -231,7 +233,8 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
         pen = f', color="{th.line}", penwidth=4' if hot_w else ""
         lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}{along(w.src, w.id)}];')
         lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}{along(w.id, w.dst)}];')
-    lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, notes)};")
+    if caption:
+        lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, notes)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -242,8 +245,13 @@ def _caption(t: "Trace", index: int, th: Theme, size: tuple[float, int], keep: s
     cells, count = size
     head, eqs = (program_line(t), notes) if notes is not None else (title(t, index), equation(t, index))
     if keep is not None:
-        cut = hidden(t, keep)
-        more = f"; {sum(k for _, k in cut):,} wires to nodes not shown are cut (" + ", ".join(
-            f"{name(t, n)}: {k:,}" for n, k in cut[:3]) + (", …)" if len(cut) > 3 else ")") if cut else ""
-        eqs = [*eqs, f"(showing {len(keep)} of {t.graph.number_of_nodes():,} nodes: the step's neighbourhood{more})"]
+        eqs = [*eqs, cut_note(t, keep)]
     return caption(head, eqs + [""] * (count - len(eqs)), max([cells, *(width(x, SIZE + 2) for x in eqs)]), th)
+
+
+def cut_note(t: "Trace", keep: set[str]) -> str:
+    """What a neighbourhood slide leaves out: '(showing 60 of 20,001 nodes: ...; 9,940 wires ... cut (x: 9,940))'."""
+    cut = hidden(t, keep)
+    more = f"; {sum(k for _, k in cut):,} wires to nodes not shown are cut (" + ", ".join(
+        f"{name(t, n)}: {k:,}" for n, k in cut[:3]) + (", …)" if len(cut) > 3 else ")") if cut else ""
+    return f"(showing {len(keep)} of {t.graph.number_of_nodes():,} nodes: the step's neighbourhood{more})"

@@ -145,9 +145,10 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
         raise TutorError(f"--out {os.fspath(out)!r} is a file; give a directory for the deck (it is created)")
     out.mkdir(parents=True, exist_ok=True)
     vector = "pdf" in formats and gv.find(engine)[0] == "dot"  # graphviz-pure has no PDF writer
-    need = [f for f in ("svg", "png") if f in formats or (f == "svg" and "html" in formats) or
+    need = [f for f in ("svg", "png") if f in formats or
             (f == "png" and ("gif" in formats or ("pdf" in formats and not vector)))] + (["pdf"] if vector else [])
-    total, drawn = len(chosen) * len(need), 0
+    html = "html" in formats  # its own drawings: without the caption, which the page says as text
+    total, drawn = len(chosen) * (len(need) + html), 0
 
     def tick(k: int) -> None:
         nonlocal drawn
@@ -157,15 +158,18 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
 
     # Every slide of a graph drawn whole has one layout (fixed cell and caption sizes, see graphviz.py):
     # dot lays out one of them, and every slide is drawn at its positions, without a layout of its own.
-    pins = gv.layout(to_dot(t, chosen[-1], theme), engine) if len(need) * len(chosen) > 1 and \
+    pins = gv.layout(to_dot(t, chosen[-1], theme), engine) if (len(need) + html) * len(chosen) > 1 and \
         focus(t, chosen[-1]) is None else None
     sources = [to_dot(t, i, theme, pins=pins) for i in chosen] if need else []
     images = dict(zip(chosen, gv.render(sources, need, engine, done=tick, pinned=pins is not None))) if need else {}
+    bare = [to_dot(t, i, theme, pins=pins, caption=False) for i in chosen] if html else []
+    drawings = {i: r["svg"] for i, r in zip(chosen, gv.render(bare, ["svg"], engine, done=tick,
+                                                               pinned=pins is not None))} if html else {}
     tmp: str | None = None
     try:
         try:  # into a staging folder first: a full disk adds nothing and removes nothing
             tmp = tempfile.mkdtemp(prefix=".tutor-deck-", dir=out)
-            staged = _write(t, Path(tmp), formats, images, chosen, vector, theme, engine, heading)
+            staged = _write(t, Path(tmp), formats, images, drawings, chosen, vector, theme, engine, heading)
         except OSError as err:
             raise TutorError(f"cannot write the deck into {os.fspath(out)}/: {err.strerror or err}; nothing "
                              f"was changed there") from None
@@ -180,8 +184,10 @@ def build(t: "Trace", out: Path, formats: Sequence[str], theme: str = "light", e
 
 
 def _write(t: "Trace", out: Path, formats: Sequence[str], images: dict[int, dict[str, bytes]],
-           chosen: Sequence[int], vector: bool, theme: str, engine: str, heading: str) -> list[Path]:
-    """Write the deck's files into `out` (a staging folder); the files written."""
+           drawings: dict[int, bytes], chosen: Sequence[int], vector: bool, theme: str, engine: str,
+           heading: str) -> list[Path]:
+    """Write the deck's files into `out` (a staging folder); the files written. `drawings`: the
+    uncaptioned SVGs of the HTML deck."""
     written: list[Path] = []
     for fmt in ("svg", "png"):
         if fmt in formats:
@@ -204,7 +210,7 @@ def _write(t: "Trace", out: Path, formats: Sequence[str], images: dict[int, dict
         from .deck_html import write_html
 
         written.append(out / "deck.html")
-        write_html(t, {i: img["svg"] for i, img in images.items()}, written[-1], theme, heading)
+        write_html(t, drawings, written[-1], theme, heading)
     if "handout" in formats:
         from .handout import write_handout
 
