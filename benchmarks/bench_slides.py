@@ -132,7 +132,8 @@ def main() -> None:
         print(f"  deck svg+png, split over cores:            {t_par:6.2f} {c_par:6.2f}   {t_naive / t_par:.2f}x faster")
         print(f"  deck svg+png, default (laid out once):     {t_pin:6.2f} {c_pin:6.2f}   {t_naive / t_pin:.2f}x faster")
         print(f"  deck svg only, default:                    {t_svg:6.2f} {c_svg:6.2f}")
-        print(f"  10-layer nest, {len(nested.steps)} slides svg+png, every slide laid out: {t_nest0:6.2f} {c_nest0:6.2f}")
+        print(f"  10-layer nest, {len(nested.steps)} slides svg+png, every slide laid out: "
+              f"{t_nest0:6.2f} {c_nest0:6.2f}")
         print(f"  10-layer nest, {len(nested.steps)} slides svg+png (slides.build): {t_nest:6.2f} {c_nest:6.2f}")
         print(f"  10-layer nest, {len(nested.steps)} slides svg (slides.build):     {t_nsvg:6.2f} {c_nsvg:6.2f}")
         print(f"  {big.graph.number_of_nodes()}-node graph whole, svg:             {t_whole:6.2f} s")

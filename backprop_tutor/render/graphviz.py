@@ -193,11 +193,8 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
              f'  edge [color="{th.fg}", penwidth=2, arrowsize=0.9];']
     order = _order(t)
 
-    def at(node: str) -> str:
-        return f', pos="{pins.nodes[node]}"' if pins else ""
-
-    def along(tail: str, head: str) -> str:
-        return f', pos="{pins.edges[tail, head]}"' if pins else ""
+    def at(*key: str) -> str:  # where the deck's layout put a node (its name) or an edge (tail, head)
+        return f', pos="{pins.nodes[key[0]] if len(key) == 1 else pins.edges[key]}"' if pins else ""
 
     for n in g if keep is None else sorted(keep, key=order.__getitem__):  # graph order: same bytes every run
         attrs = g.nodes[n]
@@ -210,7 +207,8 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
         if attrs["kind"] == "gate":
             inches = max(0.8, width(attrs["label"], SIZE + 4) / 72 + 0.1)
             lines.append(f'  "{n}" [id="{n}", class="{cls}", shape=circle, fixedsize=true, width={inches:.2f}, '
-                         f'label={gate_label(attrs["label"], "" if attrs["name"] or n == t.output else n, th)}{extra}{at(n)}];')
+                         f'label={gate_label(attrs["label"], "" if attrs["name"] or n == t.output else n, th)}'
+                         f'{extra}{at(n)}];')
             if attrs["name"] or n == t.output:
                 out = ", peripheries=2" if n == t.output else ""
                 lines.append(f'  "{_box(n)}" [id="{_box(n)}", class="box{" output" if out else ""}", shape=box, '
@@ -231,8 +229,8 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
         lines.append(f'  "{w.id}" [id="{w.id}", class="wire{" current" if hot_w else ""}", shape=plaintext, '
                      f'margin=0, label={wire_label(widths[w.id], value, grad, th, blank, hot_w)}{at(w.id)}];')
         pen = f', color="{th.line}", penwidth=4' if hot_w else ""
-        lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}{along(w.src, w.id)}];')
-        lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}{along(w.id, w.dst)}];')
+        lines.append(f'  "{w.src}" -> "{w.id}":m:w [arrowhead=none, headclip=false{pen}{at(w.src, w.id)}];')
+        lines.append(f'  "{w.id}":m:e -> "{w.dst}" [tailclip=false{pen}{at(w.id, w.dst)}];')
     if caption:
         lines.append(f"  label={_caption(t, index, th, (caption_w, caption_lines), keep, notes)};")
     lines.append("}")
