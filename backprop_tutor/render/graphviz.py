@@ -167,7 +167,7 @@ def to_dot(t: "Trace", index: int, theme: str = "light", blanks: dict[str, str] 
     `pins` (engine.layout of another slide of the deck) places every node and edge where dot put
     them there: such a slide is drawn with `engine.render(..., pinned=True)`, without a layout.
     `caption=False` leaves out the step's title, equation and legend (a page that says them as
-    text beside the drawing; a neighbourhood's `cut_note` too), and its room under the graph.
+    text with the drawing; a neighbourhood's `cut_note` too), and its room under the graph.
 
     Examples:
         >>> from backprop_tutor.engine.trace import trace
