@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
 import pytest
 from rich.console import Console
 
@@ -300,6 +303,57 @@ def test_a_fraction_next_to_decimals_is_written_as_a_decimal() -> None:
     assert text(equation(t, last)) == f"f = 1 / n2 = 1 / 0.7 = {1 / 0.7:.2f}"
     assert text(equation(T, [s for s in T.steps if s.phase == "forward"][0])) == "q = x + y = -2 + 5 = 3"  # exact stays
 
+
+_FRACTION = re.compile(r"(?<![\w/.])-?\d+/\d+(?![\w(])")  # 10/7, -100/49; not 1/x, 1/(w*x+b), ∂f/∂n2
+
+
+def _walk(expr: str, at: dict) -> list[str]:
+    screens = build(explain(expr, at))
+    return [text(ScreenView(s, k, len(screens), "explain", reveal=True)) for k, s in enumerate(screens, 1)]
+
+
+def test_one_number_is_written_one_way_on_every_screen() -> None:
+    """D14h: 1/(w*x+b) at w=0.5, x=2, b=-0.3 drew 10/7 and -100/49 in its boxes and end table next to
+    0.5 and 0.7, and ∂f/∂n1 was -100/49 in a box and -2.04 in the next screen's equation. A fraction
+    that is no decimal is rounded on every screen (1/0.7 = 1.428…, -1/0.49 = -2.0408…)."""
+    shown = _walk("1/(w*x+b)", {"w": 0.5, "x": 2, "b": -0.3})
+    assert not [m for screen in shown for m in _FRACTION.findall(screen)]
+    end = shown[-1]
+    table = end.split("\nf = 1.43\n")[1]  # the end table, below the drawing
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:4]]
+            for line in table.splitlines() if line.startswith("│ ") and line.split("│")[1].strip()}
+    assert rows == {"w": ["0.5", "-4.08"], "x": ["2", "-1.02"], "b": ["-0.3", "-2.04"]}
+    # every box and equation that shows ∂f/∂n2 = ∂f/∂n1 = ∂f/∂b = -100/49 shows -2.04, never more digits
+    backward = "\n".join(shown[5:])
+    assert "└ -2.04 ┘" in backward and "= -2.04\n" in backward and "-2.041" not in backward
+    assert "1 / n2 = 1 / 0.7 = 1.43" in "\n".join(shown) and "│ 1.43  │" in end
+
+
+def test_fractions_the_student_typed_stay_fractions() -> None:
+    """x=1/3 was typed as a fraction: it stays 1/3 on every screen (box, equation, end table), and
+    so does a result it makes exact (1/3 · 3 = 1, 1/3 + 0.5 = 5/6); integers and decimals stay."""
+    shown = _walk("x*3 + x + y", {"x": Fraction(1, 3), "y": 0.5})
+    every = "\n".join(shown)
+    assert "│ 1/3 " in shown[-1] and "n1 = x · 3 = 1/3 · 3 = 1" in every
+    assert "= 1 + 1/3 = 4/3" in every and "f = 11/6" in shown[-1] and "0.33" not in every
+    assert "y = 0.5" not in every and "│ 0.5 " in shown[-1]
+
+
+def test_a_fraction_no_student_typed_is_rounded_alike_everywhere() -> None:
+    """x/3 at x=1: the inputs are integers, so 1/3 is a rounded decimal in every box, equation and
+    table; only a formula (SymPy's, exact) may read 1/3."""
+    from backprop_tutor.render.chain import shown as show_number
+    from backprop_tutor.render.chain import shows_fractions
+
+    t = trace("x/3", {"x": 1})
+    assert not shows_fractions(t) and show_number(t, t.number(t.output)) == "0.33"
+    assert shows_fractions(trace("x/3", {"x": Fraction(1, 3)}))
+    *steps, end = _walk("x/3", {"x": 1})
+    said = "\n".join(steps)
+    assert "f = x / 3 = 1 / 3 = 0.33" in said and "┃ 0.33 ┃" in said and "┗ 0.33 ┛" in said
+    # the local derivative 1/3 in symbols, then its number
+    assert "= 1 · 1/3 = 1 · 0.33 = 0.33" in said and _FRACTION.findall(said) == ["1/3"]
+    assert "f = 0.33" in end and "│ x     │     1 │      0.33 │ 1/3     │" in end  # the formula column, SymPy's
 
 def _nest(layers: int = 10) -> str:
     """Issue #9's nest: tanh, sigmoid, softplus, elu, leaky_relu in turn, sharing w and b."""

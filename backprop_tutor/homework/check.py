@@ -21,7 +21,6 @@ from fractions import Fraction
 from typing import Any
 
 from ..errors import HomeworkError, TutorError
-from ..fmt import fmt
 from .formula import read_formula, value_of
 from .problem import Problem
 from .results import Verdicts
@@ -112,7 +111,7 @@ def _verdict(key: Key, target: Target, given: tuple | None, tol: dict, pts: floa
     """One answer's verdict: correct?, how it was decided, and the mistakes its number matches."""
     row: dict[str, Any] = {
         "name": target.name, "kind": target.kind, "node": target.node, "given": None, "given_value": None,
-        "expected": float(target.expected), "expected_text": fmt(target.expected), "expected_formula": None,
+        "expected": float(target.expected), "expected_text": key.text(target.expected), "expected_formula": None,
         "correct": False, "missing": given is None, "tolerance": tol, "method": None,
         "points": 0.0, "max_points": pts, "first_wrong_step": None, "diagnoses": [], "explanations": [],
         "message": "missing" if given is None else "",

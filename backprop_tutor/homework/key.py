@@ -19,7 +19,7 @@ from typing import Any
 
 from .diagnose import WORDS, Mistakes
 from ..errors import HomeworkError, MissingValueError, ParseError, TutorError
-from ..fmt import name_list
+from ..fmt import fmt, name_list, typed_fractions
 from .formula import evaluate, sympy_zero, tame
 from .problem import Problem, problem_from
 from ..engine.parse import names_in
@@ -84,6 +84,8 @@ class Key:
         # EXACT_OPS the float64 numbers stand (a 145,000-term sum: a second of Fractions for nothing)
         self.exact = len(t.tape.ops) <= EXACT_OPS
         self.exact_values = _Values(self)   # a formula's names, looked up as it is evaluated
+        # a number is written as the tutor writes it: 1/3 only where the key's author typed a fraction
+        self.fractions = self.exact and typed_fractions(t.number(x) for x in t.inputs)
         self.params = problem.params if problem.params is not None else t.inputs
         inputs = set(t.inputs)  # a set: the tuple searched per param was quadratic too
         if bad := [p for p in self.params if p not in inputs]:
@@ -132,6 +134,10 @@ class Key:
                         found.append((first + (tape.kinds[a] != "const"), k, 1))
             self._sends[node] = found
         return self._sends[node]
+
+    def text(self, x: Number) -> str:
+        """A number of this key as the tutor prints it for its trace (fmt.py's one rule)."""
+        return fmt(x, fractions=self.fractions)
 
     def number(self, node: str, kind: str = "value") -> Number:
         """A node's value or ∂out/∂node: exact where the trace has it and the graph is small, else float."""

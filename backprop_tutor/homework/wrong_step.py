@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..engine.gates import GATES
-from ..fmt import fmt
 
 MAX_TERMS = 8   # branches listed at a fan-out: the first six and the last two (a sum's 145,000 are not)
 
@@ -28,9 +27,9 @@ def first_wrong(key: "Key", target: "Target", wrong: Mapping[tuple[str, str], di
             return first_wrong(key, type(target)("", "grad", target.node, 0), wrong, formulas)
         t, p = key.trace, target.node
         return {"phase": "update", "node": p, "given": wrong.get(("update", p), {}).get("given_value"),
-                "expected": float(target.expected), "expected_text": fmt(target.expected),
-                "value": float(t.values[p]), "value_text": fmt(key.number(p)), "lr": float(key.lr),
-                "lr_text": fmt(key.lr), "grad": float(t.grads[p]), "grad_text": fmt(key.number(p, "grad"))}
+                "expected": float(target.expected), "expected_text": key.text(target.expected),
+                "value": float(t.values[p]), "value_text": key.text(key.number(p)), "lr": float(key.lr),
+                "lr_text": key.text(key.lr), "grad": float(t.grads[p]), "grad_text": key.text(key.number(p, "grad"))}
     if target.kind == "grad":  # nodes between the answer's and the output: their gradients feed it
         nodes = [n for kind, n in wrong if kind == "grad" and n in _after(key, target.node)]
         node = min(nodes, key=lambda n: key.sends_to(n)[-1][0] if key.sends_to(n) else key.seed_at, default=None)
@@ -75,14 +74,14 @@ def _backward(key: "Key", node: str, given: float, formulas: bool) -> dict:
     terms = []
     for i in shown:  # (step index, op, argument)
         s = key.step(*i)
-        terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": fmt(s.upstream),
-                      "local": float(s.local), "local_text": fmt(s.local),
+        terms.append({"from": s.node, "upstream": float(s.upstream), "upstream_text": key.text(s.upstream),
+                      "local": float(s.local), "local_text": key.text(s.local),
                       # (SymPy's forms need every node's attributes: on a big graph, the numbers alone)
                       "local_formula": str(t.symbolic.local(s.node, s.arg)) if formulas and key.exact else None,
-                      "value": float(s.value), "value_text": fmt(s.value)})
+                      "value": float(s.value), "value_text": key.text(s.value)})
     right = key.number(node, "grad")
     return {"phase": "backward", "step": (into[-1][0] if terms else key.seed_at) + 1, "node": node,
-            "given": given, "expected": float(right), "expected_text": fmt(right),
+            "given": given, "expected": float(right), "expected_text": key.text(right),
             "upstream": terms[0]["upstream"] if terms else None, "local": terms[0]["local"] if terms else None,
             "terms": terms, "branches": len(into)}
 
@@ -101,6 +100,6 @@ def _forward(key: "Key", node: str, given: float) -> dict:
         gate, inputs = GATES[tape.gates[k]].symbol, tuple(tape.nodes[i] for i in ((a,) if b < 0 else (a, b)))
     return {"phase": "forward" if node in key.forward_at else "input",
             "step": key.forward_at[node] + 1 if node in key.forward_at else None, "node": node,
-            "given": given, "expected": float(right), "expected_text": fmt(right), "gate": gate,
-            "inputs": [{"node": i, "value": float(t.values[i]), "value_text": fmt(key.number(i))}
+            "given": given, "expected": float(right), "expected_text": key.text(right), "gate": gate,
+            "inputs": [{"node": i, "value": float(t.values[i]), "value_text": key.text(key.number(i))}
                        for i in inputs]}

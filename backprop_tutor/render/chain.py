@@ -1,8 +1,9 @@
 """What a slide knows and says at step i: the numbers known so far, and the step's chain-rule
 equation in symbols and numbers, as Unicode text (captions, HTML) and as LaTeX (Beamer).
 
-Every number comes from the Trace (Step values, `t.number`), formatted by `fmt`: exact where
-the inputs are. Symbols come from `t.symbolic` (SymPy), printed, never re-derived.
+Every number comes from the Trace (Step values, `t.number`), formatted by `shown` (fmt with the
+trace's one choice about fractions): exact where the inputs are, the same on every slide.
+Symbols come from `t.symbolic` (SymPy), printed, never re-derived.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ..fmt import fmt
+from ..fmt import fmt, typed_fractions
 from ..engine.gates import GATES
 from .formula_text import latex, plain
 
@@ -109,6 +110,17 @@ def program_line(t: "Trace", limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+@per_trace
+def shows_fractions(t: "Trace") -> bool:
+    """Whether this trace's numbers may show as fractions: only if the student typed one (x=1/3)."""
+    return typed_fractions(t.number(x) for x in t.inputs)
+
+
+def shown(t: "Trace", x: "Number", digits: int = 2) -> str:
+    """A number of trace t as every screen, table and caption of t shows it (fmt, see fmt.py)."""
+    return fmt(x, digits, shows_fractions(t))
+
+
 def num(x: "Number", paren: bool = True) -> str:
     """A number as shown, in parentheses when negative inside a formula: 2 · (-1)."""
     text = fmt(x)
@@ -131,13 +143,15 @@ def _half_unit(text: str) -> Fraction:
     return Fraction(1, 2 * 10 ** len(mantissa.split(".")[1])) * Fraction(10) ** int(exponent or 0)
 
 
-def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", result: "Number") -> tuple[list[str], str, str]:
+def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", result: "Number",
+              fractions: bool = False) -> tuple[list[str], str, str]:
     """The operands and the result as printed, with "=" or "≈" between: an equation a pencil checks.
 
     `compute` is the gate (from GATES) or the sum: applied to the *printed* operands it must give
     the printed result to half a unit of its last digit ("0.197 · 2 = 0.39", not "0.20 · 2 =
     0.39"). Operands get more digits until it does; if even MAX_DIGITS do not, the relation is
     "≈". This only chooses how many digits to print: the numbers themselves come from the Trace.
+    `fractions` is the trace's choice (see `shows_fractions`): 10/7 is 1.43 unless the student typed one.
 
     Examples:
         >>> checkable(lambda a, b: a * b, [0.19661193324148188, Fraction(2)], 0.39322386648296376)
@@ -146,20 +160,20 @@ def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", re
         (['-2', '6'], '=', '4')
         >>> checkable(lambda a, b: a / b, [Fraction(1), Fraction(7, 10)], Fraction(10, 7))
         (['1', '0.7'], '=', '1.43')
+        >>> checkable(lambda a, b: a * b, [Fraction(1, 3), Fraction(3)], Fraction(1), fractions=True)
+        (['1/3', '3'], '=', '1')
     """
-    # exact fractions next to decimals read badly (1 / 0.7 = 10/7): once one number is a decimal,
-    # a fraction that is not one is written as a decimal too (D14h)
-    if any("." in fmt(x) for x in (*operands, result)):
-        operands = [float(x) if "/" in fmt(x) else x for x in operands]
-        result = float(result) if "/" in fmt(result) else result
-    want = fmt(result)
+    def text(x: "Number", digits: int = 2) -> str:
+        return fmt(x, digits, fractions)
+
+    want = text(result)
     try:
         target, slack = _read(want), _half_unit(want)
     except (ValueError, ZeroDivisionError):  # inf, nan: nothing to check
-        return [fmt(x) for x in operands], "=", want
+        return [text(x) for x in operands], "=", want
     slack = slack * (1 + Fraction(1, 10**9)) + abs(target) * Fraction(1, 10**12)
     for digits in range(2, MAX_DIGITS + 1):
-        texts = [fmt(x, digits) for x in operands]
+        texts = [text(x, digits) for x in operands]
         try:
             got = compute(*(_read(t) for t in texts))
             if abs(Fraction(got) - target) <= slack:
@@ -167,14 +181,14 @@ def checkable(compute: "Callable[..., Number]", operands: "Sequence[Number]", re
         except (ArithmeticError, ValueError, TypeError):
             break
         # nothing more to show (compared with the most digits: 6.35e-09 stays 6.35e-09 at 3, not at 4)
-        if all(fmt(x, digits) == fmt(x, MAX_DIGITS) for x in operands):
+        if all(text(x, digits) == text(x, MAX_DIGITS) for x in operands):
             break
-    return [fmt(x) for x in operands], "≈", want
+    return [text(x) for x in operands], "≈", want
 
 
-def checkable_sum(terms: "Sequence[Number]", total: "Number") -> tuple[list[str], str, str]:
+def checkable_sum(terms: "Sequence[Number]", total: "Number", fractions: bool = False) -> tuple[list[str], str, str]:
     """Terms of a sum as printed, and "=" or "≈" (see `checkable`)."""
-    return checkable(lambda *xs: sum(xs, Fraction(0)), terms, total)
+    return checkable(lambda *xs: sum(xs, Fraction(0)), terms, total, fractions)
 
 
 def _gate_text(gate: str, args: list[str]) -> str:
@@ -218,7 +232,7 @@ def equation(t: "Trace", index: int) -> list[str]:
         attrs = t.graph.nodes[g]
         syms = [name(t, i) for i in attrs["inputs"]]
         # the operands printed with digits enough that they give the printed result ("=") or "≈"
-        texts, rel, result = checkable(GATES[attrs["gate"]].forward, s.inputs, s.value)
+        texts, rel, result = checkable(GATES[attrs["gate"]].forward, s.inputs, s.value, shows_fractions(t))
         nums = [_neg(x, paren=attrs["gate"] in _TEXT) for x in texts]
         if attrs["gate"] == "neg":  # -(-2), not --2; -(1), not -1 = -1
             nums = [f"({texts[0]})"]
@@ -229,15 +243,15 @@ def equation(t: "Trace", index: int) -> list[str]:
     head = f"∂{out}/∂{w}" + (f" (path {s.branch} of {s.branches})" if s.branches > 1 else "")
     # at the output gate ∂f/∂f · ∂f/∂q would read as circular: the second factor is the local derivative
     second = f"(local ∂{name(t, g)}/∂{w})" if g == t.output else f"∂{name(t, g)}/∂{w}"
-    (up, loc), rel, result = checkable(lambda a, b: a * b, [s.upstream, s.local], s.value)
+    (up, loc), rel, result = checkable(lambda a, b: a * b, [s.upstream, s.local], s.value, shows_fractions(t))
     parts = [head, f"∂{out}/∂{name(t, g)} · {second}", f"{_neg(up)} · {_paren(local)}"]
     if local != loc:
         parts.append(f"{_neg(up)} · {_neg(loc)}")
     lines = [" = ".join(parts) + f" {rel} {result}"]
     if s.branches > 1 and s.branch == s.branches:
         paths = _paths(t, index)
-        terms, rel, total = checkable_sum(paths, s.total) if len(paths) <= MAX_TERMS else \
-            ([fmt(p) for p in paths], "=", fmt(s.total))
+        terms, rel, total = checkable_sum(paths, s.total, shows_fractions(t)) if len(paths) <= MAX_TERMS else \
+            ([shown(t, p) for p in paths], "=", shown(t, s.total))
         lines.append(f"∂{out}/∂{w} = " + _sum([_neg(p) for p in terms]) + f" {rel} {total}"
                      f"   (the sum over its {s.branches} paths)")
     return lines
@@ -292,7 +306,7 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
         attrs = t.graph.nodes[s.node]
         template, infix = GATES[attrs["gate"]].latex, bool(GATES[attrs["gate"]].infix)
         form = template.format(*(_tex_sym(t, i) for i in attrs["inputs"]))
-        texts, rel, result = checkable(GATES[attrs["gate"]].forward, s.inputs, s.value)  # as `equation`
+        texts, rel, result = checkable(GATES[attrs["gate"]].forward, s.inputs, s.value, shows_fractions(t))  # as `equation`
         nums = template.format(*(tex_text(x, paren=infix) for x in texts))
         if attrs["gate"] == "neg":  # -\left(1\right) = -1, not -1 = -1 (as `equation` writes -(1))
             nums = rf"-\left({texts[0]}\right)"
@@ -303,7 +317,7 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
     form = renamed(t, t.symbolic.local(s.node, s.arg))
     local_d = rf"\left(\text{{local }} {d(g, w)}\right)" if s.node == t.output else d(g, w)  # not circular
     parts = [d(out, w), rf"{d(out, g)} \cdot {local_d}"]
-    (up, loc), rel, result = checkable(lambda a, b: a * b, [s.upstream, s.local], s.value)
+    (up, loc), rel, result = checkable(lambda a, b: a * b, [s.upstream, s.local], s.value, shows_fractions(t))
     if not form.is_Number:  # a symbolic local derivative first, then its number
         local = latex(form)
         bare = form.is_Symbol or local.startswith(r"\left[")  # an Iverson bracket needs no more brackets
@@ -312,8 +326,8 @@ def equation_tex(t: "Trace", index: int) -> list[str]:
     lines = [" = ".join(parts) + f" {_TEX_REL[rel]} {tex_text(result, False)}"]
     if s.branches > 1 and s.branch == s.branches:
         paths = _paths(t, index)
-        terms, rel, total = checkable_sum(paths, s.total) if len(paths) <= MAX_TERMS else \
-            ([fmt(p) for p in paths], "=", fmt(s.total))
+        terms, rel, total = checkable_sum(paths, s.total, shows_fractions(t)) if len(paths) <= MAX_TERMS else \
+            ([shown(t, p) for p in paths], "=", shown(t, s.total))
         lines.append(f"{d(out, w)} = " + _sum([tex_text(p) for p in terms]).replace("…", r"\dots")
                      + f" {_TEX_REL[rel]} {tex_text(total, False)}")
     return lines

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from ..fmt import fmt
+from .chain import shown
 from .layout import RANKSEP_COLS, place, place_part
 
 if TYPE_CHECKING:
@@ -231,12 +231,12 @@ class GraphDrawing:
         # a gate's box names it as the equations do (n7, or its assigned name), then its operation
         label = name(t, node) if attrs["kind"] != "gate" else f"{name(t, node)} {attrs['label']}"
         if attrs["kind"] == "const":
-            return label, fmt(t.number(node)), ""
+            return label, shown(t, t.number(node)), ""
         # the widest gradient the box will ever show (a fan-out's running sums too), so that a box
         # keeps its width, and its bottom edge its place, through the walkthrough (D14a)
-        sums = [fmt(t.steps[i].total) + ("+…" if t.steps[i].branch < t.steps[i].branches else "")
+        sums = [shown(t, t.steps[i].total) + ("+…" if t.steps[i].branch < t.steps[i].branches else "")
                 for i in index(t).backward.get(node, ())[:MAX_SUMS] if t.steps[i].wrt is not None]
-        return label, fmt(t.number(node)), max([fmt(t.number(node, "grad")), *sums], key=len)
+        return label, shown(t, t.number(node)), max([shown(t, t.number(node, "grad")), *sums], key=len)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         t, g, idx = self.trace, self.trace.structure, index(self.trace)
@@ -285,9 +285,9 @@ class GraphDrawing:
             lines = "┏━┓┃┗┛" if n == self.current else "┌─┐│└┘"
             border = CURRENT if n == self.current else ""
             canvas.write(r, c, lines[0] + " " + label + " " + lines[1] * (w - len(label) - 4) + lines[2], border)
-            shown_v = fmt(values[n]) if n in values else "?"
+            shown_v = shown(t, values[n]) if n in values else "?"
             # a fan-out's sum before its last branch has arrived says so: "0.034+…"
-            shown_g = (fmt(grads[n]) + ("+…" if n in partial else "")) if n in grads else ""
+            shown_g = (shown(t, grads[n]) + ("+…" if n in partial else "")) if n in grads else ""
             canvas.write(r + 1, c, lines[3], border)
             canvas.write(r + 1, c + 1, " " + shown_v.ljust(w - 3), VALUE if n in values else "dim")
             canvas.write(r + 1, c + w - 1, lines[3], border)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..fmt import fmt
 from ..errors import TutorError
-from .chain import Known, equation, known, name, per_trace, program_line, title
+from .chain import Known, equation, known, name, per_trace, program_line, shown, title
 from .labels import FONT, SIZE, THEMES, Theme, caption, gate_label, width, wire_label
 
 if TYPE_CHECKING:
@@ -66,11 +65,11 @@ def wires(t: "Trace") -> tuple[Wire, ...]:
 
 def wire_text(t: "Trace", w: Wire, state: Known) -> tuple[str, str]:
     """The value and gradient a wire shows on a slide ('' where not yet known)."""
-    value = fmt(t.number(w.node)) if state.has_value(w.node) else ""
+    value = shown(t, t.number(w.node)) if state.has_value(w.node) else ""
     if not w.grad:
         return value, ""
     got = state.sent(w.grad[1:]) if w.grad[0] == "sent" else state.total(w.grad[1])
-    return value, "" if got is None else fmt(got)
+    return value, "" if got is None else shown(t, got)
 
 
 @per_trace

@@ -28,7 +28,7 @@ from typing import Any
 import graphviz
 
 from ..engine.trace import Trace
-from ..fmt import fmt
+from .chain import shown
 
 TABLE_ROWS = 40  # inputs in a Trace's HTML table; `t.gradient` has them all
 
@@ -161,14 +161,14 @@ def _repr_svg_(self: Trace) -> str:
 def trace_html(t: Trace, drawing: bool = True) -> str:
     """The Trace as HTML: its value, a table of every input's value and gradient, and its drawing."""
     out = t.output_name
-    at = ", ".join(f"{x} = {fmt(t.number(x))}" for x in t.inputs[:TABLE_ROWS])
-    rows = "".join(f"<tr><td>{escape(x)}</td><td style='color:#1a7f37'>{escape(fmt(t.number(x)))}</td>"
-                   f"<td style='color:#c62828;font-style:italic'>{escape(fmt(t.number(x, 'grad')))}</td></tr>"
+    at = ", ".join(f"{x} = {shown(t, t.number(x))}" for x in t.inputs[:TABLE_ROWS])
+    rows = "".join(f"<tr><td>{escape(x)}</td><td style='color:#1a7f37'>{escape(shown(t, t.number(x)))}</td>"
+                   f"<td style='color:#c62828;font-style:italic'>{escape(shown(t, t.number(x, 'grad')))}</td></tr>"
                    for x in t.inputs[:TABLE_ROWS])
     more = (f"<p>… and {len(t.inputs) - TABLE_ROWS:,} more inputs (<code>t.gradient</code> has them all)</p>"
             if len(t.inputs) > TABLE_ROWS else "")
     picture = f"<div style='max-width:100%;overflow:auto'>{_repr_svg_(t)}</div>" if drawing else ""
-    return (f"<div class='backprop-trace'><p><b>{escape(out)} = {escape(fmt(t.number(t.output)))}</b> for "
+    return (f"<div class='backprop-trace'><p><b>{escape(out)} = {escape(shown(t, t.number(t.output)))}</b> for "
             f"<code>{escape(t.expr if len(t.expr) <= 200 else t.expr[:200] + '…')}</code>"
             f"{' at ' + escape(at) if at else ''}</p>"
             f"<table><thead><tr><th>input</th><th>value</th><th>∂{escape(out)}/∂input</th></tr></thead>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..fmt import fmt
+from .chain import shown
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -46,7 +46,7 @@ def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
     if symbolic:
         table.add_column("symbolic")
     for x in trace.inputs:
-        row = [x, fmt(trace.number(x)), fmt(trace.number(x, "grad"))]
+        row = [x, shown(trace, trace.number(x)), shown(trace, trace.number(x, "grad"))]
         if symbolic:
             expr = trace.symbolic.grad(x)
             row.append(str(expr) if expr is not None else "(too large to expand)")
@@ -54,7 +54,7 @@ def gradient_table(trace: "Trace", symbolic: bool = True) -> Group:
     if symbolic and trace.symbolic.why_not:
         table.caption = trace.symbolic.why_not
     # the title as its own line: a Table title is padded to the table's width (trailing spaces)
-    return Group(Text(f"{out} = {fmt(trace.number(trace.output))}", style="bold"), table)
+    return Group(Text(f"{out} = {shown(trace, trace.number(trace.output))}", style="bold"), table)
 
 
 def verify_table(rows: list["Agreement"], out: str) -> Table:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..fmt import fmt
 from ..engine.gates import GATES
+from .chain import shown
 from .drawing import GRAD, VALUE, GraphDrawing, index, known, name
 from .formula_text import plain
 
@@ -68,14 +69,14 @@ def _plain(expr: Any) -> str:
 
 def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     """The step as an equation, in symbols and then numbers: ∂f/∂x = ∂f/∂q · ∂q/∂x = z · 1 = -4."""
-    from .chain import checkable, renamed
+    from .chain import checkable, renamed, shows_fractions
 
     out, eq = t.output_name, Text()
     if step.phase == "forward":
         attrs = t.structure.nodes[step.node]
         ins = list(attrs["inputs"])
         symbols = _apply(attrs["gate"], [name(t, i) for i in ins], [False] * len(ins))
-        texts, rel, result = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value)
+        texts, rel, result = checkable(GATES[attrs["gate"]].forward, step.inputs, step.value, shows_fractions(t))
         numbers = _apply(attrs["gate"], texts, [float(v) < 0 or attrs["gate"] == "neg" for v in step.inputs])
         eq.append(f"{name(t, step.node)} = {symbols} = {numbers} {rel} ")
         eq.append(result, VALUE + " bold")
@@ -98,7 +99,7 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
     up = factor(up_expr) if short else f"∂{out}/∂{node}"
     neg = [float(step.upstream) < 0, float(step.local) < 0]
     lhs = f"∂{out}/∂{wrt}" + (f" (branch {step.branch})" if step.branches and step.branches > 1 else "")
-    texts, rel, result = checkable(lambda a, b: a * b, [step.upstream, step.local], step.value)
+    texts, rel, result = checkable(lambda a, b: a * b, [step.upstream, step.local], step.value, shows_fractions(t))
     symbols, numbers = f"{up} · {local}", _apply("mul", texts, neg)
     # at the output gate ∂f/∂f · ∂f/∂q would read as circular: name the second factor the local derivative
     chain = f"∂{out}/∂{node} · " + (f"(local ∂{node}/∂{wrt})" if step.node == t.output else f"∂{node}/∂{wrt}")
@@ -113,7 +114,7 @@ def equation(t: "Trace", step: "Step", steps: tuple["Step", ...] = ()) -> Text:
         parts = index(t).branches(t, step.wrt, step.branch)
         eq.append(f"\n{wrt} is used {step.branches} times (a fan-out): this is branch {step.branch} of "
                   f"{step.branches}. The branches add up: ∂{out}/∂{wrt} = ")
-        terms, rel, total = _terms(parts, step.total)
+        terms, rel, total = _terms(t, parts, step.total)
         eq.append(terms + (" + …" if step.branch < step.branches else ""))
         eq.append(f" {rel} ")
         eq.append(total + ("" if step.branch == step.branches else " so far"), GRAD + " bold")
@@ -137,22 +138,22 @@ def _const_pattern(t: "Trace", node: str) -> str | None:
     if not consts or attrs["gate"] not in ("mul", "add", "sub") or (attrs["gate"] == "sub" and consts[0] != attrs["inputs"][1]):
         return None
     if attrs["gate"] == "mul":
-        return f"a scale gate multiplies the gradient by its constant, {fmt(g.nodes[consts[0]]['value'])}"
+        return f"a scale gate multiplies the gradient by its constant, {shown(t, g.nodes[consts[0]]['value'])}"
     return "an add-constant gate passes the gradient unchanged"
 
 
-def _terms(parts: list, total: Any) -> tuple[str, str, str]:
+def _terms(t: "Trace", parts: list, total: Any) -> tuple[str, str, str]:
     """A sum written out, 1 + 2 - 3, with "=" or "≈" before its total (digits enough to add up by
     hand); a long one as its first and last terms around "…" (a line, not a page)."""
-    from .chain import checkable_sum
+    from .chain import checkable_sum, shows_fractions
 
     if len(parts) <= SUM_TERMS:
-        texts, rel, shown_total = checkable_sum(parts, total)
+        texts, rel, shown_total = checkable_sum(parts, total, shows_fractions(t))
     else:
-        texts, rel, shown_total = [fmt(p) for p in parts], "=", fmt(total)
-    shown = texts if len(texts) <= SUM_TERMS else [*texts[:SUM_TERMS - 2], None, *texts[-2:]]
+        texts, rel, shown_total = [shown(t, p) for p in parts], "=", shown(t, total)
+    written = texts if len(texts) <= SUM_TERMS else [*texts[:SUM_TERMS - 2], None, *texts[-2:]]
     out = ""
-    for k, p in enumerate(shown):
+    for k, p in enumerate(written):
         if p is None:
             out += f" + … ({len(parts) - SUM_TERMS} terms not shown)"
         else:
@@ -217,7 +218,7 @@ class ScreenView:
             for said in quiz.said:
                 yield Text("  " + said, style="green" if said.startswith("Correct") else "yellow")
             if self.reveal and quiz.solved is None:
-                yield Text(f"  Answer: {fmt(quiz.expected)}" + (f" (= {quiz.formula})" if quiz.formula else ""),
+                yield Text(f"  Answer: {fmt(quiz.expected) if s.trace is None else shown(s.trace, quiz.expected)}" + (f" (= {quiz.formula})" if quiz.formula else ""),
                            style="green")
         if self.show_hint:
             yield Text()
@@ -239,9 +240,9 @@ def overview(t: "Trace") -> Any:
 
     g = t.structure
     gates = [n for n in g.nodes if g.nodes[n]["kind"] == "gate"]
-    shown = gates if len(gates) <= MAX_OVERVIEW else [*gates[:MAX_OVERVIEW - 2], None, gates[-1]]
+    listed = gates if len(gates) <= MAX_OVERVIEW else [*gates[:MAX_OVERVIEW - 2], None, gates[-1]]
     cells = []
-    for n in shown:
+    for n in listed:
         if n is None:
             cells.append(Text(f"… {len(gates) - MAX_OVERVIEW + 1} more gates", "dim"))
             continue
@@ -281,12 +282,12 @@ def _tables(s: Any) -> RenderResult:
 
     if s.update is not None:
         u = s.update
-        yield _caption(f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {fmt(u.lr)})")
+        yield _caption(f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {shown(u.before, u.lr)})")
         table = Table()
         for col in ("parameter", "before", "gradient", "after"):
             table.add_column(col, justify="left" if col == "parameter" else "right")
         for p, (old, grad, new) in u.rows.items():
-            table.add_row(p, fmt(old), Text(fmt(grad), GRAD), Text(fmt(new), "bold"))
+            table.add_row(p, shown(u.before, old), Text(shown(u.before, grad), GRAD), Text(shown(u.before, new), "bold"))
         yield table
         if (s.table or {}).get("again", True):  # else the lesson walks the new forward pass itself
             named = [n for n in u.after.tape.nodes if u.after.structure.nodes[n]["kind"] == "gate" and u.after.structure.nodes[n]["name"]]
@@ -295,7 +296,7 @@ def _tables(s: Any) -> RenderResult:
             for col in ("node", "before", "after"):
                 again.add_column(col, justify="left" if col == "node" else "right")
             for n in named:
-                again.add_row(n, fmt(u.before.number(n)), Text(fmt(u.after.number(n)), VALUE))
+                again.add_row(n, shown(u.before, u.before.number(n)), Text(shown(u.after, u.after.number(n)), VALUE))
             yield again
     if s.runs:
         yield _caption("loss after each number of updates")
@@ -332,9 +333,9 @@ def _tables(s: Any) -> RenderResult:
             cells = []
             for t in tab["traces"]:
                 if tab["show"] in ("value", "both"):
-                    cells.append(fmt(t.number(row)))
+                    cells.append(shown(t, t.number(row)))
                 if tab["show"] in ("grad", "both"):
-                    cells.append(fmt(t.number(row, "grad")))
+                    cells.append(shown(t, t.number(row, "grad")))
             table.add_row(row, *cells)
         yield table
     if s.table and "matrices" in s.table:
@@ -344,7 +345,7 @@ def _tables(s: Any) -> RenderResult:
             for _ in cells[0]:
                 table.add_column(justify="right", style=VALUE if show == "value" else GRAD)
             for row in cells:
-                table.add_row(*(fmt(s.trace.number(c, "grad" if show == "grad" else "value")) for c in row))
+                table.add_row(*(shown(s.trace, s.trace.number(c, "grad" if show == "grad" else "value")) for c in row))
             yield table
 
 
@@ -381,18 +382,18 @@ def _end(s: Any, score: tuple[int, int, int] | None) -> RenderResult:
     t = s.trace
     if t is None:
         return
-    shown = t.inputs[:END_ROWS]  # a graph of 10,000 inputs ends with a table, not a book
-    formulas = [_formula(t.symbolic.grad(x)) for x in shown]
-    yield _caption(f"{t.output_name} = {fmt(t.number(t.output))}")
+    rows = t.inputs[:END_ROWS]  # a graph of 10,000 inputs ends with a table, not a book
+    formulas = [_formula(t.symbolic.grad(x)) for x in rows]
+    yield _caption(f"{t.output_name} = {shown(t, t.number(t.output))}")
     table = Table()
     table.add_column("input")
     table.add_column("value", justify="right", style=VALUE)
     table.add_column(f"∂{t.output_name}/∂input", justify="right", style=GRAD)
     if any(f != "—" for f in formulas):
         table.add_column("formula")
-    for x, formula in zip(shown, formulas):
-        cells = [x, fmt(t.number(x)), fmt(t.number(x, "grad"))]
+    for x, formula in zip(rows, formulas):
+        cells = [x, shown(t, t.number(x)), shown(t, t.number(x, "grad"))]
         table.add_row(*cells, *([formula] if len(table.columns) == 4 else []))
     yield table
-    if len(t.inputs) > len(shown):
-        yield Text(f"… and {len(t.inputs) - len(shown):,} more inputs (`tutor grad` lists them all)", style="dim")
+    if len(t.inputs) > len(rows):
+        yield Text(f"… and {len(t.inputs) - len(rows):,} more inputs (`tutor grad` lists them all)", style="dim")

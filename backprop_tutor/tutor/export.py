@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import LessonError, MissingValueError
 from ..fmt import fmt
 from ..render import engine as layout
-from ..render.chain import program_line
+from ..render.chain import program_line, shown
 from ..render.graphviz import to_dot
 from ..render.lesson_html import Page, Quiz as PageQuiz, Table, lesson_html
 from .lesson import Lesson
@@ -95,14 +95,14 @@ def _tables(s: Screen) -> list[Table]:
     out = []
     if s.update is not None:
         u = s.update
-        out.append(Table(f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {fmt(u.lr)})",
+        out.append(Table(f"θ ← θ - η · ∂{u.before.output_name}/∂θ   (η = {shown(u.before, u.lr)})",
                          ["parameter", "before", "gradient", "after"],
-                         [[p, fmt(old), fmt(grad), fmt(new)] for p, (old, grad, new) in u.rows.items()],
+                         [[p, shown(u.before, old), shown(u.before, grad), shown(u.before, new)] for p, (old, grad, new) in u.rows.items()],
                          ["", "", "g", ""]))
         g = u.after.graph
         named = [n for n in u.after.tape.nodes if g.nodes[n]["kind"] == "gate" and g.nodes[n]["name"]]
         out.append(Table("A new forward pass at the new values", ["node", "before", "after"],
-                         [[n, fmt(u.before.number(n)), fmt(u.after.number(n))] for n in named], ["", "", "v"]))
+                         [[n, shown(u.before, u.before.number(n)), shown(u.after, u.after.number(n))] for n in named], ["", "", "v"]))
     if s.runs:
         out.append(Table("loss after each number of updates", ["update", *(r.optimizer for r in s.runs)],
                          [[str(it), *(f"{r.losses[k][1]:.3g}" for r in s.runs)]
@@ -126,21 +126,21 @@ def _tables(s: Screen) -> list[Table]:
         for row in tab["rows"]:
             cells = [row]
             for t in tab["traces"]:
-                cells += [fmt(t.number(row))] if tab["show"] in ("value", "both") else []
-                cells += [fmt(t.number(row, "grad"))] if tab["show"] in ("grad", "both") else []
+                cells += [shown(t, t.number(row))] if tab["show"] in ("value", "both") else []
+                cells += [shown(t, t.number(row, "grad"))] if tab["show"] in ("grad", "both") else []
             rows.append(cells)
         out.append(Table("side by side", header, rows, kinds))
     if s.table and "matrices" in s.table and s.trace is not None:
         for label, cells, show in s.table["matrices"]:
             kind = "grad" if show == "grad" else "value"
-            out.append(Table(label, [], [[fmt(s.trace.number(c, kind)) for c in row] for row in cells],
+            out.append(Table(label, [], [[shown(s.trace, s.trace.number(c, kind)) for c in row] for row in cells],
                              ["g" if kind == "grad" else "v"] * len(cells[0])))
     if s.kind == "end" and s.trace is not None:
         t = s.trace
-        rows = [[x, fmt(t.number(x)), fmt(t.number(x, "grad"))] for x in t.inputs[:END_ROWS]]
+        rows = [[x, shown(t, t.number(x)), shown(t, t.number(x, "grad"))] for x in t.inputs[:END_ROWS]]
         if len(t.inputs) > END_ROWS:
             rows.append([f"… and {len(t.inputs) - END_ROWS:,} more inputs (`tutor grad` lists them all)", "", ""])
-        out.append(Table(f"{t.output_name} = {fmt(t.number(t.output))}", ["input", "value", f"∂{t.output_name}/∂input"],
+        out.append(Table(f"{t.output_name} = {shown(t, t.number(t.output))}", ["input", "value", f"∂{t.output_name}/∂input"],
                          rows, ["", "v", "g"]))
     return out
 
