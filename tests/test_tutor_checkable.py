@@ -395,3 +395,44 @@ def test_the_html_export_captions_check_out_with_a_pencil(name: str) -> None:
     assert on_screen and on_screen <= in_page, sorted(on_screen - in_page)[:5]
     if name == "sigmoid-neuron":
         assert "0.197 · 2 = 0.39" in page and "0.20 · 2 = 0.39" not in page
+
+
+def tables_text(screen: object, width: int) -> str:
+    """A screen's tables (updates, runs, curves, side by side, matrices, the end's) at `width` columns."""
+    from rich.console import Group
+
+    from backprop_tutor.render.terminal import _end, _tables
+
+    console = Console(width=width, color_system=None, legacy_windows=False)
+    with console.capture() as cap:
+        console.print(Group(*_tables(screen), *(_end(screen, None) if screen.kind == "end" else ())))
+    return cap.get()
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_no_table_of_a_lesson_is_cut_at_80_columns(name: str) -> None:
+    """sgd-minibatch's 7-graph comparison cut its headings to "∂L/∂no…" at 80 columns: a table that
+    cannot fit its words turns round (a row per graph). Rich marks a cut word with "…": at 80 columns
+    a table has no "…" it does not have at 400."""
+    lesson = find(name)
+    cut = []
+    for k, s in enumerate(build(lesson), 1):
+        narrow, wide = tables_text(s, 80), tables_text(s, 400)
+        if narrow.count("…") != wide.count("…"):
+            cut.append(f"screen {k}:\n{narrow}")
+    assert not cut, "\n".join(cut)
+
+
+@pytest.mark.parametrize("text,at", EXPLAIN, ids=[e[0][:20] for e in EXPLAIN])
+def test_no_end_table_of_an_expression_is_cut_at_80_columns(text: str, at: dict) -> None:
+    end = build(explain(text, at))[-1]
+    assert tables_text(end, 80).count("…") == tables_text(end, 400).count("…")
+
+
+def test_a_side_by_side_table_too_wide_for_the_screen_turns_round() -> None:
+    """At 80 columns sgd-minibatch's gradients of 7 graphs are a row per graph, every heading whole;
+    at 120 they are a column per graph, as before."""
+    s = next(s for s in build(find("sgd-minibatch")) if s.table and "graphs" in s.table)
+    narrow, wide = tables_text(s, 80), tables_text(s, 120)
+    assert "│ points 3, 1: ∂L31/∂node │ -1.3 │  -1.9 │" in narrow and max(map(len, narrow.splitlines())) <= 80
+    assert "∂L31/∂node ┃" in wide and "│ w    │" in wide and "…" not in narrow + wide

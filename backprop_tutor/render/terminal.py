@@ -320,24 +320,8 @@ def _tables(s: Any) -> RenderResult:
             table.add_row(fmt(x), "—" if v is None else fmt(v), "—" if d is None else fmt(d))
         yield table
     if s.table and "graphs" in s.table:
-        tab = s.table
         yield _caption("side by side")
-        table = Table()
-        table.add_column("node")
-        for gname, t in zip(tab["graphs"], tab["traces"]):
-            if tab["show"] in ("value", "both"):
-                table.add_column(Text(f"{gname}: value"), justify="right", style=VALUE)
-            if tab["show"] in ("grad", "both"):
-                table.add_column(Text(f"{gname}: ∂{t.output_name}/∂node"), justify="right", style=GRAD)
-        for row in tab["rows"]:
-            cells = []
-            for t in tab["traces"]:
-                if tab["show"] in ("value", "both"):
-                    cells.append(shown(t, t.number(row)))
-                if tab["show"] in ("grad", "both"):
-                    cells.append(shown(t, t.number(row, "grad")))
-            table.add_row(row, *cells)
-        yield table
+        yield SideBySide(s.table)
     if s.table and "matrices" in s.table:
         for label, cells, show in s.table["matrices"]:
             yield Text(label, style="bold")
@@ -347,6 +331,51 @@ def _tables(s: Any) -> RenderResult:
             for row in cells:
                 table.add_row(*(shown(s.trace, s.trace.number(c, "grad" if show == "grad" else "value")) for c in row))
             yield table
+
+
+@dataclass
+class SideBySide:
+    """The same nodes in several graphs: a column per graph's value or gradient, a row per node;
+    turned the other way round (a row per graph) when those columns cannot fit their headings
+    (`∂L31/∂node`) on the screen, so that nothing is cut to "∂L/∂no…"."""
+
+    table: dict
+
+    def columns(self) -> list[tuple[str, list[str], str]]:
+        """(heading, a cell per node, style) of each graph's values and gradients."""
+        tab, out = self.table, []
+        for gname, t in zip(tab["graphs"], tab["traces"]):
+            if tab["show"] in ("value", "both"):
+                out.append((f"{gname}: value", [shown(t, t.number(r)) for r in tab["rows"]], VALUE))
+            if tab["show"] in ("grad", "both"):
+                out.append((f"{gname}: ∂{t.output_name}/∂node", [shown(t, t.number(r, "grad")) for r in tab["rows"]], GRAD))
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.measure import Measurement
+        from rich.table import Table
+
+        cols = self.columns()
+        wide = Table()  # lesson text: never markup
+        wide.add_column("node")
+        for head, _, style in cols:
+            wide.add_column(Text(head), justify="right", style=style)
+        for k, row in enumerate(self.table["rows"]):
+            wide.add_row(row, *(cells[k] for _, cells, _ in cols))
+        # the narrowest the table gets without cutting a word: each column its longest word (heading
+        # or cell), padding 2 and a rule 1 (Rich's own measure of a table stops at the screen's width)
+        words = [["node", *self.table["rows"]], *([head, *cells] for head, cells, _ in cols)]
+        if 1 + sum(3 + max(Measurement.get(console, options, Text(w)).minimum for w in col) for col in words) \
+                <= options.max_width:
+            yield wide
+            return
+        tall = Table()
+        tall.add_column("")
+        for row in self.table["rows"]:
+            tall.add_column(Text(row), justify="right")
+        for head, cells, style in cols:
+            tall.add_row(Text(head), *(Text(c, style) for c in cells))
+        yield tall
 
 
 def _caption(title: Any) -> Text:
