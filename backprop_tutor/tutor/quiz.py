@@ -184,7 +184,7 @@ class Quiz:
 
     def hints(self) -> list[str]:
         """Hints drawn from the step: the lesson's own, then the rule, then the numbers."""
-        from ..render.chain import renamed
+        from ..render.chain import renamed, shown
         from ..render.drawing import name
 
         t, sym, out = self.trace, self.trace.symbolic, self.trace.output_name
@@ -195,7 +195,7 @@ class Quiz:
             ins = g.nodes[self.node]["inputs"]
             return own + [f"{show(self.node)} is the gate {g.nodes[self.node]['label']!r} applied to "
                           f"{', '.join(map(show, ins))}",
-                          ", ".join(f"{show(i)} = {fmt(t.number(i))}" for i in ins)]
+                          ", ".join(f"{show(i)} = {shown(t, t.number(i))}" for i in ins)]
         if self.ask == "local":
             local = renamed(t, sym.local(self.node, self.arg or 0))
             ins = g.nodes[self.node]["inputs"]
@@ -210,7 +210,7 @@ class Quiz:
         terms = sym.chain(self.node)
         rule = " + ".join(f"∂{out}/∂{show(c)} · " + (f"(local ∂{show(c)}/∂{show(self.node)})" if c == t.output
                                                       else f"∂{show(c)}/∂{show(self.node)}") for c, _, _ in terms)
-        nums = " + ".join(f"{fmt(t.number(c, 'grad'))} · {_paren(_plain(renamed(t, local)))}" for c, _, local in terms)
+        nums = " + ".join(f"{shown(t, t.number(c, 'grad'))} · {_paren(_plain(renamed(t, local)))}" for c, _, local in terms)
         return own + [f"upstream times local: ∂{out}/∂{show(self.node)} = {rule}", f"here that is {nums}"]
 
 
