@@ -114,3 +114,21 @@ def test_small_graphs_still_get_their_expanded_forms_within_budget():
     at = {t.symbolic.symbols[v]: t.values[v] for v in t.inputs}
     for v in t.inputs:
         assert float(t.symbolic.grad(v).subs(at)) == pytest.approx(t.gradient[v], rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["+".join(["x"] * 4000), "-" * 4000 + "x", "x" + "*tanh(x" * 70 + ")" * 70])
+def test_grad_past_the_budget_never_makes_node_attributes(text, monkeypatch, capsys):
+    # fasttape.py traced the text into the tape; the node attributes would parse it a second time
+    from backprop_tutor.commands import _direct
+    from backprop_tutor.engine import graph
+
+    def reparse(*args, **kwargs):
+        raise AssertionError("the node attributes were made: the text was parsed again")
+
+    monkeypatch.setattr(graph, "build", reparse)
+    for as_json in (True, False):
+        assert _direct.grad(text, ["x=1"], as_json=as_json) == 0
+    out = capsys.readouterr().out
+    assert "symbolic_note" in out and "too large to expand" in out
+    t = bt.trace(text, {"x": 1})
+    assert t.symbolic.why_not and t.structure._nodes is None

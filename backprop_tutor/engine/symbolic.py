@@ -140,26 +140,42 @@ class _Symbols(dict):
         return self[n]
 
 
+def refusal(tape: Any) -> str | None:
+    """Why a tape's graph is too large for expanded forms (too many nodes, too deep), or None:
+    read off the tape alone, before any node attribute or SymPy object is made."""
+    if len(tape.nodes) > MAX_NODES:  # symbols are then made as they are asked for
+        return (f"the graph has {len(tape.nodes):,} nodes: too large to expand (expanded forms "
+                f"are built up to {MAX_NODES:,} nodes; the chain form is exact)")
+    depth = [0] * len(tape.nodes)  # inputs and constants 0, a gate 1 + its deepest input
+    for _, _, o, a, b in tape.ops:
+        depth[o] = 1 + max(depth[a], depth[b] if b >= 0 else 0)
+    deepest = max(depth, default=0)
+    if deepest > MAX_DEPTH:
+        return (f"the graph nests {deepest} gates deep: too large to expand "
+                f"(expanded forms are built up to {MAX_DEPTH} deep; the chain form is exact)")
+    return None
+
+
 class Symbolic:
     """Symbolic local derivatives and gradients of one Trace, computed on demand and cached."""
 
     def __init__(self, trace: Any) -> None:  # a Trace: not imported, trace.py imports this module
         self.trace = trace
-        self.nodes = nodes = trace.structure.nodes  # id -> attributes; the networkx view is not needed
-        self.symbols: dict[str, sp.Expr] = _Symbols(nodes)
-        self._why_not: str | None = None
-        if len(nodes) > MAX_NODES:  # symbols are then made as they are asked for
-            self._why_not = (f"the graph has {len(nodes):,} nodes: too large to expand (expanded forms "
-                             f"are built up to {MAX_NODES:,} nodes; the chain form is exact)")
-            return
-        for n in nodes:
-            self.symbols[n]  # noqa: B018 - every symbol, so `symbols | {...}` sees them all
-        depth: dict[str, int] = {}
-        for n, attrs in nodes.items():
-            depth[n] = 1 + max((depth[i] for i in attrs["inputs"]), default=-1)
-        if max(depth.values(), default=0) > MAX_DEPTH:
-            self._why_not = (f"the graph nests {max(depth.values())} gates deep: too large to expand "
-                             f"(expanded forms are built up to {MAX_DEPTH} deep; the chain form is exact)")
+        self._why_not: str | None = refusal(trace.tape)  # from the tape: no node attributes made for it
+        if self._why_not is None:
+            for n in self.nodes:
+                self.symbols[n]  # noqa: B018 - every symbol, so `symbols | {...}` sees them all
+
+    @functools.cached_property
+    def nodes(self) -> Mapping[str, Mapping]:
+        """Node id -> attributes (the networkx view is not needed), made on first use: a graph
+        past the budget may never need them (a text traced by fasttape.py would be parsed again)."""
+        return self.trace.structure.nodes
+
+    @functools.cached_property
+    def symbols(self) -> dict[str, sp.Expr]:
+        """Node id -> its SymPy symbol (a constant's exact value), each made on first use."""
+        return _Symbols(self.nodes)
 
     @property
     def why_not(self) -> str | None:
