@@ -395,3 +395,43 @@ def test_a_neighbourhood_cut_from_the_whole_layout_has_no_overlaps() -> None:
             assert r2 <= r3 or r4 <= r1 or c2 <= c3 or c4 <= c1     # no two boxes overlap
     assert at["b"][1] < at["g1"][1] < at["g2"][1] < at["g3"][1]     # left to right along the edges
     assert layout.place_part(nodes, edges, tuple(n for n, _, _ in nodes)) == layout.place(nodes, edges)
+
+
+def test_a_long_chain_walks_through_its_gap_without_a_missing_upstream() -> None:
+    # 300 negations: the tail's first backward screen starts from a gradient the gap stands for
+    screens = build(explain("-" * 300 + "x", {"x": 1}))
+    gaps = [s for s in screens if "skipped" in s.title]
+    assert [g.title for g in gaps] == ["… 180 forward steps skipped", "… 181 backward steps skipped"]
+    assert len(gaps[1].gap) == 181 and all(gaps[1].trace.steps[k].phase == "backward" for k in gaps[1].gap)
+    assert not screens[-2].hidden   # the drawing shows the gradients the gap stood for
+
+
+def test_the_steps_of_a_long_walkthrough_are_indexed_once(monkeypatch) -> None:
+    from backprop_tutor.tutor import screens as module
+
+    calls = []
+    real = module._index_sent
+    monkeypatch.setattr(module, "_index_sent", lambda t: calls.append(t) or real(t))
+    build(explain("+".join(["x"] * 1000), {"x": 1}))
+    assert len(calls) == 1   # not a scan of all 3,000 steps per screen (quadratic on a 145,000-term sum)
+
+
+def test_explain_refuses_a_graph_too_large_to_walk_in_one_line() -> None:
+    from typer.testing import CliRunner
+
+    from backprop_tutor.commands.cli import app
+    from backprop_tutor.tutor.screens import MAX_WALK_GATES
+
+    result = CliRunner().invoke(app, ["explain", "+".join(["x"] * (MAX_WALK_GATES + 2)), "--at", "x=1", "--all"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"Error: the graph has {MAX_WALK_GATES + 1:,} gates: too many to walk through (`tutor explain` walks up "
+        f"to {MAX_WALK_GATES:,}); `tutor grad` prints its value and every gradient, or explain a smaller part of "
+        "the program"]
+
+
+def test_explain_heads_its_screens_with_at_most_200_characters_of_the_program() -> None:
+    from backprop_tutor.tutor.screens import heading
+
+    assert heading("q = x + y\nf = q * z\n") == "q = x + y; f = q * z"
+    assert heading("+".join(["x"] * 1000)) == "+".join(["x"] * 100) + "… (1,999 characters)"

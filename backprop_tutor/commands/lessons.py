@@ -100,7 +100,7 @@ def explain(
     Example: tutor explain '(x+y)*z' --at x=-2,y=5,z=-4
     """
     from ..engine.trace import trace
-    from ..tutor.screens import build, explain as lesson_of
+    from ..tutor.screens import build, explain as lesson_of, heading, walkable
 
     text = opt.program_text(expr, file)
     values = opt.values(at, at_file)
@@ -112,8 +112,8 @@ def explain(
         if meant is not None:
             raise TutorError(f"{text!r} is read as an expression with no values; for the lesson, "
                              f"run `tutor run {meant}`")
-    trace(text, values, expand=expand)  # engine errors (a missing value, a typo) as the engine words them
-    _walk(build(lesson_of(text, values, expand)), "; ".join(text.strip().splitlines()), step, show_all)
+    walkable(trace(text, values, expand=expand))  # engine errors (a missing value, a typo) as the engine words them
+    _walk(build(lesson_of(text, values, expand)), heading(text), step, show_all)
 
 
 def check(file: Annotated[str, typer.Argument(help="The lesson file (.toml) to validate.")]) -> None:

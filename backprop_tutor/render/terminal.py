@@ -150,7 +150,10 @@ def _terms(t: "Trace", parts: list, total: Any) -> tuple[str, str, str]:
     if len(parts) <= SUM_TERMS:
         texts, rel, shown_total = checkable_sum(parts, total, shows_fractions(t))
     else:
-        texts, rel, shown_total = [shown(t, p) for p in parts], "=", shown(t, total)
+        # only the terms written out are formatted: a hub's 100,000 branches are not, on every screen
+        last = len(parts) - 2
+        texts, rel, shown_total = [shown(t, p) if k < SUM_TERMS - 2 or k >= last else "" for k, p in enumerate(parts)], \
+            "=", shown(t, total)
     written = texts if len(texts) <= SUM_TERMS else [*texts[:SUM_TERMS - 2], None, *texts[-2:]]
     out = ""
     for k, p in enumerate(written):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 MAX_STEP_SCREENS = 120   # screens per forward or backward step of a lesson; more are skipped in the middle
+MAX_WALK_GATES = 20_000  # `tutor explain` walks graphs up to this many gates (`tutor grad` has no limit)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Screen:
     table: dict[str, Any] | None = None   # compare (graphs x rows) or matrices
     hint: str = ""
     hidden: frozenset[int] = frozenset()   # backward steps passed over (a `nodes` filter): not drawn
+    gap: range = range(0)           # the steps of trace.steps this screen stands for (a long pass's middle)
 
 
 def trace_graph(lesson: Lesson, spec: GraphSpec) -> "Trace":
@@ -142,6 +144,15 @@ class _Walked:
     shown: set[int] = field(default_factory=set)
     skipped: set[int] = field(default_factory=set)
     everything: bool = False        # a narrative showed the whole pass (show = "all")
+    upto: int = 0                   # steps before this one are already sorted into shown or skipped
+    _hidden: tuple[int, int, frozenset[int]] = (-1, -1, frozenset())
+
+    def hidden(self) -> frozenset[int]:
+        """The steps skipped and not shown since: one set shared by the screens that see the same
+        (shown and skipped only grow, so their sizes say whether they changed)."""
+        if self._hidden[:2] != (len(self.shown), len(self.skipped)):
+            self._hidden = (len(self.shown), len(self.skipped), frozenset(self.skipped - self.shown))
+        return self._hidden[2]
 
 
 def _follow(lesson: Lesson, step: StepSpec, t: "Trace", made: list[Screen], walked: _Walked) -> None:
@@ -156,6 +167,13 @@ def _follow(lesson: Lesson, step: StepSpec, t: "Trace", made: list[Screen], walk
     for screen in made:
         if screen.kind == "narrative" and screen.trace is t and screen.known >= len(t.steps):
             walked.everything = True
+        if screen.gap and screen.trace is t:  # "… steps skipped": their gradients count as shown
+            for k in screen.gap:
+                s = t.steps[k]
+                if s.phase == "backward":
+                    walked.shown.add(k)
+                    if s.wrt is None or s.branch == s.branches:
+                        done.add(s.wrt or s.node)
         if screen.kind == "backward" and screen.trace is t and screen.step is not None:
             s = screen.step
             if s.wrt is not None and s.node not in done and not walked.everything:
@@ -170,31 +188,52 @@ def _follow(lesson: Lesson, step: StepSpec, t: "Trace", made: list[Screen], walk
                                    f"before it shows (the step through that gate is skipped)",
                                    f"{up!r} in nodes, before {s.wrt!r}")
             i = screen.known - 1
-            first = min((k for k in range(i + 1) if t.steps[k].phase == "backward"), default=i)
-            walked.skipped |= {k for k in range(first, i) if k not in walked.shown}
+            # every backward step before this one not shown is skipped; those before `upto` were
+            # looked at by an earlier screen (shown only grows): each step is looked at once
+            first = max(_sent_to(t)[1], walked.upto)
+            walked.skipped.update(k for k in range(first, i) if k not in walked.shown)
+            walked.upto = max(walked.upto, i)
             walked.shown.add(i)
             if s.wrt is None or s.branch == s.branches:
                 done.add(s.wrt or s.node)
         if screen.kind == "quiz" and screen.trace is t and screen.quiz is not None and screen.quiz.ask == "grad":
             walked.shown.add(screen.quiz.index)  # the answer is revealed with the quiz
         if screen.trace is t and not walked.everything:
-            screen.hidden = frozenset(walked.skipped - walked.shown)
+            screen.hidden = walked.hidden()
 
 
 def _passed_unchanged(t: "Trace", node: str, done: set[str]) -> list[int] | None:
     """The backward steps from a shown gradient down to `node` when each sends it on unchanged
     (one consumer, an add gate: local derivative 1 whatever the numbers), else None."""
     chain, n = [], node
+    to = _sent_to(t)[0]
     for _ in range(len(t.steps)):
         if n in done:
             return chain
-        sent = [i for i, s in enumerate(t.steps) if s.phase == "backward" and s.wrt == n]
+        sent = to.get(n, ())
         gate = t.structure.nodes[t.steps[sent[0]].node]["gate"] if len(sent) == 1 else None
         if gate not in ("add", "sub") or t.steps[sent[0]].local != 1:  # an add gate, not a product by 1
             return None
         chain.append(sent[0])
         n = t.steps[sent[0]].node
     return None
+
+
+def _sent_to(t: "Trace") -> tuple[dict[str, list[int]], int]:
+    """(node -> the backward steps that send it a gradient, the index of the first backward step),
+    once per trace: screens look these up, never scan every step (a 145,000-term sum has 435,000)."""
+    return t.derived(_index_sent)
+
+
+def _index_sent(t: "Trace") -> tuple[dict[str, list[int]], int]:
+    to: dict[str, list[int]] = {}
+    first = len(t.steps)
+    for i, s in enumerate(t.steps):
+        if s.phase == "backward":
+            first = min(first, i)
+            if s.wrt is not None:
+                to.setdefault(s.wrt, []).append(i)
+    return to, first
 
 
 _DEFAULT_TITLES = {"narrative": "", "forward": "Forward pass", "backward": "Backward pass", "quiz": "Your turn",
@@ -224,6 +263,7 @@ def _bounded(screens: list[Screen], t: "Trace", phase: str) -> list[Screen]:
     head, tail = screens[:half], screens[-half:]
     skipped = len(screens) - 2 * half
     gap = Screen("narrative", f"… {skipped:,} {phase} steps skipped", trace=t, known=tail[0].known - 1,
+                 gap=range(head[-1].known, tail[0].known - 1),
                  text=f"This pass has {len(screens):,} steps: the walkthrough shows the first {half} and the "
                       f"last {half}. The {skipped:,} in between follow the same rule. "
                       "`tutor grad` prints every value and gradient.")
@@ -420,6 +460,23 @@ def _matrix(lesson: Lesson, step: StepSpec, t: "Trace", traces: dict) -> list[Sc
 
 _MAKERS = {"narrative": _narrative, "forward": _forward, "backward": _backward, "quiz": _quiz,
            "update": _update, "compare": _compare, "matrix": _matrix}
+
+
+def walkable(t: "Trace") -> None:
+    """Refuse, in one line, a graph too large to walk through (its steps alone would take longer to
+    make than a student waits): what, and what to run instead."""
+    gates = len(t.tape.ops)
+    if gates > MAX_WALK_GATES:
+        raise TutorError(f"the graph has {gates:,} gates: too many to walk through (`tutor explain` walks up to "
+                         f"{MAX_WALK_GATES:,}); `tutor grad` prints its value and every gradient, or explain a "
+                         f"smaller part of the program")
+
+
+def heading(text: str) -> str:
+    """What `tutor explain` heads each screen with: the program on one line, its first 200
+    characters when longer (a 290,000-character sum would fill thousands of lines per screen)."""
+    whole = "; ".join(text.strip().splitlines())
+    return whole if len(whole) <= 200 else f"{whole[:200]}… ({len(whole):,} characters)"
 
 
 def explain(text: str, at: dict[str, Any], expand: bool = False) -> Lesson:
