@@ -132,3 +132,32 @@ def test_grad_past_the_budget_never_makes_node_attributes(text, monkeypatch, cap
     assert "symbolic_note" in out and "too large to expand" in out
     t = bt.trace(text, {"x": 1})
     assert t.symbolic.why_not and t.structure._nodes is None
+
+
+def test_the_predictor_refuses_the_10_layer_nest_before_sympy_builds_anything(monkeypatch):
+    from backprop_tutor.engine.symbolic import PREDICT_MARGIN, Symbolic
+
+    def build(*args):
+        raise AssertionError("SymPy was asked to build the expanded formulas")
+
+    monkeypatch.setattr(Symbolic, "_build_values", build)
+    t = bt.trace(_nest(10), {"x": 0.5, "w": 0.8, "b": 0.1})
+    assert t.symbolic.predicted_size() > PREDICT_MARGIN * MAX_TREE
+    assert t.symbolic.why_not == (f"the expanded formulas would have more than {MAX_TREE:,} terms: too large to "
+                                  "expand (the chain form is exact)")
+    assert [t.symbolic.grad(v) for v in t.inputs] == [None, None, None]
+
+
+@pytest.mark.parametrize("text", ["x - x + tanh(y)", "(x*x)^2 * sigmoid(x)", "tanh(x)*tanh(x) + exp(x)/exp(x)"])
+def test_the_predicted_size_falls_short_of_what_sympy_builds_on_small_graphs(text):
+    from backprop_tutor.engine.symbolic import _Budget
+
+    t = bt.trace(text, {"x": 0.5, "y": 0.3} if "y" in text else {"x": 0.5})
+    sym, budget = t.symbolic, _Budget(10, 10**9)
+    values = sym._build_values(budget)
+    grads = sym._build_grads(values, budget)
+    real = max(budget.sizes.get(e, 1) for e in (*values.values(), *grads.values()))
+    assert sym.predicted_size() <= PREDICT_MARGIN_OK * real
+
+
+PREDICT_MARGIN_OK = 2.5   # the overshoot seen on random programs (2.4x at most): PREDICT_MARGIN leaves room

@@ -11,7 +11,9 @@ SymPy's own rewriting (nested `Piecewise` folding) can take minutes on a small g
 are built under a budget checked while building: at most MAX_TREE tree nodes per formula (its
 size as printed) and BUDGET_SECONDS of work (SymPy is interrupted where a timer signal can be
 used). Past either, or past MAX_DEPTH nested gates (SymPy's recursion would break), no expanded
-form is built and `why_not` says why; the chain form is always there and stays linear.
+form is built and `why_not` says why; the chain form is always there and stays linear. Where a
+cheap estimate from the tape (`predicted_size`) is far past MAX_TREE, SymPy is not even tried:
+a nest of ten kinked gates would spend the whole time budget inside one Piecewise.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ MAX_NODES = 3000        # so do larger ones: SymPy's cost, not the tape's
 SIMPLIFY_OPS = 60       # expanded forms up to this many operations are simplified
 MAX_TREE = 5000         # an expanded formula larger than this (nodes as printed) is not built
 BUDGET_SECONDS = 0.75   # the whole expanded build (values and gradients) gets this much CPU time
+PREDICT_MARGIN = 3      # not tried when predicted_size passes MAX_TREE this many times over (it can
+                        # overshoot: 2.4x at most on 600 random programs; the 10-layer nest: 0.5x)
 
 
 class OverBudget(Exception):
@@ -218,6 +222,10 @@ class Symbolic:
         if self._why_not is not None:
             return None
         budget = _Budget(BUDGET_SECONDS, MAX_TREE)
+        if self.predicted_size() > PREDICT_MARGIN * MAX_TREE:  # SymPy would pass it too, after up to BUDGET_SECONDS
+            self._why_not = f"the expanded formulas would have more than {MAX_TREE:,} terms: too large to expand " \
+                            "(the chain form is exact)"
+            return None
         try:
             with cpu_limit(BUDGET_SECONDS + 0.05):
                 values = self._build_values(budget)
@@ -227,6 +235,52 @@ class Symbolic:
                 f"take more than {BUDGET_SECONDS:g} s of SymPy to build"
             self._why_not = f"the expanded formulas {what}: too large to expand (the chain form is exact)"
             return None
+
+    def predicted_size(self) -> int:
+        """A cheap estimate of the largest expanded formula's tree size, from the tape and each
+        gate's form over plain symbols (no formula of this graph is built). A function gate's value
+        repeats its argument's tree as often as its form names it (elu: three times); an edge's
+        gradient is its gate's gradient times its local derivative, whose size is that of the
+        values it names, and a node's gradient sums its edges'. Where SymPy may merge like terms
+        (x + x is 2*x, x*x is x**2, x - x is 0) the estimate counts the larger part only: parts
+        free of function gates, or parts that are the same formula. Meant to fall short, not over."""
+        tape = self.trace.tape
+        n = len(tape.nodes)
+        value, plain = [1] * n, [True] * n   # plain: no function gate below (a polynomial merges freely)
+        shape: list[object] = list(tape.nodes)  # equal shapes: the same formula; a tuple: a number
+        for i, c in tape.consts:
+            shape[i] = (c,)
+        interned: dict[tuple, int] = {}
+        for (_, _, o, a, b), gate in zip(tape.ops, tape.gates):
+            ins = (a,) if b < 0 else (a, b)
+            number = _number(gate, [shape[i] for i in ins])
+            if number is not None:
+                shape[o] = number
+                continue
+            shape[o] = interned.setdefault((gate, *(shape[i] for i in ins)), len(interned))
+            uses = _uses(gate)
+            if uses[0] is not None:
+                value[o], plain[o] = 1 + sum(u * value[i] for u, i in zip(uses[0], ins)), False
+            else:
+                plain[o] = all(plain[i] for i in ins)
+                value[o] = _merged(ins, value, plain, shape)
+        grad, rich = [0] * n, [False] * n   # rich: a gradient naming a function gate (its terms do not merge)
+        grad[tape.slot[self.trace.output]] = 1
+        for k in range(len(tape.ops) - 1, -1, -1):
+            _, _, o, a, b = tape.ops[k]
+            if not grad[o] or isinstance(shape[o], tuple):
+                continue
+            uses = _uses(tape.gates[k])
+            named = (a, b, o)
+            for pos, i in enumerate((a,) if b < 0 or b == a else (a, b)):  # x*x: its two edges merge
+                # the local derivative names these values (mul: the other argument); a polynomial one may
+                # merge with the gradient it multiplies (x*x): counted only past function gates
+                local = sum(u * value[m] for u, m in zip(uses[1 + pos], named) if u and not plain[m])
+                term, named_fn = grad[o] + local, bool(local) or rich[o]
+                # a second edge into i adds a term; terms free of function gates may merge (1 + 1 is 2)
+                grad[i] = grad[i] + term if grad[i] and named_fn and rich[i] else max(grad[i], term)
+                rich[i] = rich[i] or named_fn
+        return max(*value, *grad)
 
     def _build_values(self, budget: _Budget) -> dict[str, sp.Expr]:
         values: dict[str, sp.Expr] = {}
@@ -280,6 +334,52 @@ class Symbolic:
         """Operations in the CSE'd expanded gradients (SymPy count_ops): linear in depth on chains."""
         replacements, reduced = self.cse(nodes)
         return int(sum(sp.count_ops(e) for _, e in replacements) + sum(sp.count_ops(e) for e in reduced))
+
+
+_ZERO = (0,)
+
+
+def _number(gate: str, shapes: list[object]) -> tuple | None:
+    """The shape of a gate whose value SymPy folds to a number (of size 1), else None: a gate over
+    numbers, x - x (0), x/x (1), 0*x, 0/x, 0^x, -0."""
+    if (gate in ("mul", "div", "pow", "neg") and shapes[0] == _ZERO) or (gate == "mul" and shapes[1] == _ZERO) \
+            or (gate == "sub" and shapes[0] == shapes[1]) or (gate == "add" and shapes[0] == shapes[1] == _ZERO):
+        return _ZERO
+    if gate == "div" and shapes[0] == shapes[1]:
+        return (1,)
+    if all(isinstance(s, tuple) for s in shapes):
+        return (gate, *shapes)
+    return None
+
+
+def _merged(ins: tuple[int, ...], value: list[int], plain: list[bool], shape: list[object]) -> int:
+    """The size of + - * / neg ^ over `ins`: the sum of the parts, or the largest where they may
+    merge (the same formula twice, or both free of function gates)."""
+    if len(ins) == 1:
+        return 1 + value[ins[0]]
+    a, b = ins
+    if shape[a] == shape[b] or (plain[a] and plain[b]):
+        return max(value[a], value[b]) + 1
+    return 1 + value[a] + value[b]
+
+
+_ALGEBRA = frozenset({"add", "sub", "mul", "div", "neg", "pow"})  # SymPy merges like terms and powers
+
+
+@functools.lru_cache(maxsize=None)
+def _uses(gate: str) -> tuple[tuple[int, ...], ...] | None:
+    """How often the gate's value names each argument (None for + - * / neg ^: SymPy merges
+    those), then for each argument's local derivative how often it names (a, b, the gate's value)."""
+    a, b, out = sp.symbols("a b out")
+    args = (a, b)[:GATES[gate].arity]
+
+    def count(expr: Any, of: tuple) -> tuple[int, ...]:
+        leaves = [e for e in sp.preorder_traversal(sp.sympify(expr)) if not e.args]
+        return tuple(sum(e == x for e in leaves) for x in of)
+
+    locals_ = GATES[gate].dsym(*args, out)
+    value = None if gate in _ALGEBRA else count(GATES[gate].sym(*args), args)
+    return (value, *(count(d, (a, b, out)) for d in locals_))
 
 
 @functools.lru_cache(maxsize=4096)
