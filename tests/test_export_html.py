@@ -223,11 +223,9 @@ JUDGED = [
 ]
 
 
-@pytest.mark.parametrize(("lesson", "node", "answers"), JUDGED, ids=[j[0] for j in JUDGED])
-def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path, lesson: str, node: str,
-                                                        answers: list[str]) -> None:  # noqa: ANN001
-    """The page's verdict is Quiz.check's for the same answer. Each answer is typed into a freshly
-    loaded page, so no try limit interferes."""
+def quiz_page(browser, tmp_path: Path, lesson: str, node: str):  # noqa: ANN001, ANN201
+    """The lesson's quiz on `node`, its number among the lesson's quizzes, the exported page's
+    path, and a fresh browser context and page to type answers into."""
     screens = build(find(lesson))
     quiz = next(s.quiz for s in screens if s.quiz is not None and s.quiz.node == node)
     k = [s.quiz for s in screens if s.quiz is not None].index(quiz) + 1
@@ -235,6 +233,15 @@ def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path,
     out.write_text(html(lesson_of(lesson, {})), encoding="utf-8")
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    return quiz, k, out, context, page
+
+
+@pytest.mark.parametrize(("lesson", "node", "answers"), JUDGED, ids=[j[0] for j in JUDGED])
+def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path, lesson: str, node: str,
+                                                        answers: list[str]) -> None:  # noqa: ANN001
+    """The page's verdict is Quiz.check's for the same answer. Each answer is typed into a freshly
+    loaded page, so no try limit interferes."""
+    quiz, k, out, context, page = quiz_page(browser, tmp_path, lesson, node)
     verdicts = []
     for typed in answers:
         page.goto(out.as_uri())
@@ -263,13 +270,7 @@ def test_wrong_answer_names_the_likely_mistake_as_the_terminal_tutor_does(browse
                                                                           node: str, answers: list[str]) -> None:  # noqa: ANN001
     """A wrong answer's message is Quiz.check's, word for word: the diagnoser's likely mistake (computed
     at export time) and the hint."""
-    screens = build(find(lesson))
-    quiz = next(s.quiz for s in screens if s.quiz is not None and s.quiz.node == node)
-    k = [s.quiz for s in screens if s.quiz is not None].index(quiz) + 1
-    out = tmp_path / f"{lesson}.html"
-    out.write_text(html(lesson_of(lesson, {})), encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
+    quiz, k, out, context, page = quiz_page(browser, tmp_path, lesson, node)
     said = []
     for typed in answers:
         page.goto(out.as_uri())
