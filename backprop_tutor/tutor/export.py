@@ -9,7 +9,6 @@ one batch by the engine the slides use (system `dot` if present, else graphviz-p
 
 from __future__ import annotations
 
-import html as html_module
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +16,13 @@ from ..errors import LessonError, MissingValueError
 from ..fmt import fmt
 from ..render import engine as layout
 from ..render.chain import program_line, shown
-from ..render.graphviz import to_dot
+from ..render.graphviz import cut_note, focus, to_dot
 from ..render.lesson_html import Page, Quiz as PageQuiz, Table, lesson_html
 from .lesson import Lesson
 from .screens import Screen, build
 
 if TYPE_CHECKING:
+    from ..engine.trace import Trace
     from .quiz import Quiz
 
 END_ROWS = 40   # inputs in the end screen's table, as in the terminal
@@ -40,33 +40,31 @@ def asked(q: "Quiz") -> str:
     return f"∂{t.output_name}/∂{q.node}"
 
 
-def uncaptioned(dot: str) -> tuple[str, str]:
-    """A slide's DOT without its caption, and the caption's note on a cut-out neighbourhood ('' if none).
+def _drawing(t: "Trace", index: int, theme: str, **kw: Any) -> tuple[str, str]:
+    """The DOT of a slide without its caption, and the caption's note on a cut-out neighbourhood ('' if none).
 
     The page writes the step's title, equation and legend as text beside the drawing (readable at
     any size, selectable, read out by screen readers): drawn in the picture as well, they would be
     said twice, and the picture would spend a third of its height on text."""
-    body, sep, label = dot.rstrip("\n").removesuffix("}").rstrip("\n").rpartition("\n  label=<")
-    assert sep and label.endswith(">;"), "to_dot's last line is its caption"
-    cut = re.search(r"\(showing [^<]*\)", label)
-    return body + "\n}\n", html_module.unescape(cut.group(0)) if cut else ""
+    keep = focus(t, index)
+    return to_dot(t, index, theme, caption=False, **kw), "" if keep is None else cut_note(t, keep)
 
 
-def _drawings(s: Screen, theme: str) -> tuple[str | None, str | None]:
-    """The DOT of a screen's drawing, and of its quiz's drawing once answered (None: no drawing);
-    the highlight is the step's, or the quiz's node (`notes` would only fill the caption, cut anyway)."""
+def _drawings(s: Screen, theme: str) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """The drawing (DOT, cut note) of a screen, and of its quiz once answered (None: no drawing);
+    the highlight is the step's, or the quiz's node (`notes` only pick which node is highlighted)."""
     t = s.trace
     if t is None or s.kind in ("compare", "update", "matrix"):
         return None, None
     if s.kind == "end":
-        return to_dot(t, len(t.steps) - 1, theme, final=True, notes=[]), None
+        return _drawing(t, len(t.steps) - 1, theme, final=True, notes=[]), None
     if s.quiz is not None:
         q = s.quiz
-        after = to_dot(t, max(s.known, q.index), theme, notes=[], current=q.node)
-        return to_dot(t, s.known - 1, theme, notes=[], current=q.node), after
+        after = _drawing(t, max(s.known, q.index), theme, notes=[], current=q.node)
+        return _drawing(t, s.known - 1, theme, notes=[], current=q.node), after
     if s.step is not None and s.known >= 1:
-        return to_dot(t, s.known - 1, theme), None
-    return to_dot(t, s.known - 1, theme, notes=[]), None
+        return _drawing(t, s.known - 1, theme), None
+    return _drawing(t, s.known - 1, theme, notes=[]), None
 
 
 def _quiz(q: "Quiz") -> PageQuiz:
@@ -149,7 +147,7 @@ def pages(screens: list[Screen], theme: str = "light", engine: str = "auto") -> 
     """The screens as pages of the HTML lesson, every drawing laid out in one batch."""
     dots, cuts = [], []
     for s in screens:
-        pair = [None if d is None else uncaptioned(d) for d in _drawings(s, theme)]
+        pair = _drawings(s, theme)
         dots.append(tuple(None if d is None else d[0] for d in pair))
         cuts.append(pair[0][1] if pair[0] else "")
     unique = list(dict.fromkeys(d for pair in dots for d in pair if d is not None))
