@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Annotated
 
@@ -49,25 +48,6 @@ def lessons() -> None:
     console.print(table)
 
 
-def _walk(screens: list, title: str, step: int, show_all: bool) -> None:
-    from rich.console import Console
-
-    from ..errors import TutorError
-    from ..tutor.session import interact, print_all
-
-    if step > len(screens):
-        raise TutorError(f"--step {step} is past the end: this walkthrough has {len(screens)} steps")
-    console = Console()
-    if show_all or not (sys.stdout.isatty() and sys.stdin.isatty()):
-        print_all(screens, title, console, step)
-        return
-    from ..render.terminal import score_line
-
-    right, answered, total = interact(screens, title, console, step)
-    if total:
-        console.print(score_line(right, answered, total), highlight=False)
-
-
 def run(
     lesson: Annotated[str | None, typer.Argument(help="A lesson id (see `tutor lessons`) or a path to a "
                                                       "lesson file (.toml). Default: the first lesson.",
@@ -81,9 +61,10 @@ def run(
     """
     from ..tutor.lesson import builtin, find, load
     from ..tutor.screens import build
+    from ..tutor.session import walk
 
     chosen = find(lesson) if lesson else load(builtin()[0])
-    _walk(build(chosen), chosen.title, step, show_all)
+    walk(build(chosen), chosen.title, step, show_all)
 
 
 def explain(
@@ -101,6 +82,7 @@ def explain(
     """
     from ..engine.trace import trace
     from ..tutor.screens import build, explain as lesson_of, heading, walkable
+    from ..tutor.session import walk
 
     text = opt.program_text(expr, file)
     values = opt.values(at, at_file)
@@ -113,7 +95,7 @@ def explain(
             raise TutorError(f"{text!r} is read as an expression with no values; for the lesson, "
                              f"run `tutor run {meant}`")
     walkable(trace(text, values, expand=expand))  # engine errors (a missing value, a typo) as the engine words them
-    _walk(build(lesson_of(text, values, expand)), heading(text), step, show_all)
+    walk(build(lesson_of(text, values, expand)), heading(text), step, show_all)
 
 
 def check(file: Annotated[str, typer.Argument(help="The lesson file (.toml) to validate.")]) -> None:

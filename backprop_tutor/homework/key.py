@@ -164,7 +164,6 @@ class Key:
 
     def target(self, name: str) -> Target:
         """What `name` asks for; TutorError saying how to name it when it is no answer here."""
-        t = self.trace
         if not isinstance(name, str):
             raise TutorError(f"an answer's name is text such as 'df/dx', not {name!r}")
         if name in self.known:
