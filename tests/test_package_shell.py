@@ -105,3 +105,24 @@ def test_install_completion_works_in_a_real_bash(tmp_path: Path) -> None:
                                       "_tutor_completion tutor; echo \"${COMPREPLY[@]}\""],
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.stdout.split() == ["chain-rule"], run.stderr
+
+
+def commands(group, path=()):  # noqa: ANN001 - typer's group of click commands
+    """Every command of the app as the words that name it: ('grad',), ('lesson', 'check'), …"""
+    for name, command in group.commands.items():
+        yield (*path, name)
+        yield from commands(command, (*path, name)) if hasattr(command, "commands") else ()
+
+
+def test_every_help_fits_80_columns_without_cutting_a_word() -> None:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    every = [(), *commands(group)]
+    assert ("grad",) in every and ("lesson", "check") in every
+    for words in every:
+        r = CliRunner().invoke(app, [*words, "--help"], prog_name="tutor", env={"COLUMNS": "80", "NO_COLOR": "1"})
+        assert r.exit_code == 0, (words, r.output)
+        lines = r.stdout.splitlines()
+        assert "…" not in r.stdout, (words, [line for line in lines if "…" in line])
+        assert max(len(line) for line in lines) <= 80, words

@@ -26,9 +26,11 @@ def export(
     engine: Annotated[str, typer.Option("--engine", help="auto (dot if installed, else graphviz-pure), "
                                                          "dot or graphviz-pure.")] = "auto",
 ) -> None:
-    """Export a lesson for the browser (.html: one file with its drawings, stepping by buttons, ←/→ or
-    swipe, and quizzes answered in the page; no network or server: an LMS upload, an e-mail) or for
-    Jupyter (.ipynb: a cell per screen, a cell to fill in per quiz).
+    """Export a lesson as one interactive web page (.html) or a Jupyter notebook (.ipynb).
+
+    The page steps by buttons, ←/→ or swipe, and its quizzes are answered in it.
+    It needs no network or server: upload it to an LMS or send it by e-mail.
+    The notebook has a cell per screen and a cell to fill in per quiz.
 
     Example: tutor export chain-rule --out chain-rule.html
     """

@@ -90,8 +90,8 @@ def slides(
     file: opt.File = None,
     expand: opt.Expand = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the deck into.")] = Path("deck"),
-    formats: Annotated[str, typer.Option("--format", "-F", help="Comma-separated: svg,png,pdf,html,gif,tex,"
-                                                               "handout.")] = "svg,png",
+    formats: Annotated[str, typer.Option("--format", "-F", help="Comma-separated, from: svg, png, pdf, "
+                                                               "html, gif, tex, handout.")] = "svg,png",
     theme: Annotated[Theme, typer.Option("--theme", help="Colours: light or dark.")] = Theme.light,
     engine: Annotated[Engine, typer.Option("--engine", help="Graphviz layout: auto (dot if installed, else "
                                                             "graphviz-pure), dot or graphviz-pure.")] = Engine.auto,
