@@ -78,7 +78,7 @@ class Tape:
                 try:
                     v[o] = f(v[a]) if b < 0 else f(v[a], v[b])
                 except _DOMAIN as err:
-                    raise DomainError(self._where(k, v, "cannot be evaluated", err)) from None
+                    raise self._error(k, v, "cannot be evaluated", err) from None
         return v
 
     def backward(self, v: Sequence[float], output: int) -> list[float]:
@@ -114,7 +114,7 @@ class Tape:
                         g[a] += up * la
                         g[b] += up * lb
                 except _DOMAIN as err:
-                    raise DomainError(self._where(k, v, "has no derivative", err)) from None
+                    raise self._error(k, v, "has no derivative", err) from None
         return g
 
     def locals(self, k: int, v: Sequence[Any]) -> tuple:
@@ -144,17 +144,25 @@ class Tape:
                 g[i] = rational(g[i] + g[o] * loc) if loc is not None and g[i] is not None else None
         return v, g
 
-    def _where(self, k: int, v: Sequence[Any], what: str, err: Exception) -> str:
+    def _error(self, k: int, v: Sequence[Any], what: str, err: Exception) -> DomainError:
+        """Op k failed: log(0), 1 / 0, (-1) ^ 0.5 ... and why (the trace says where, see engine/where.py)."""
         _, _, o, a, b = self.ops[k]
-        args = ", ".join(_show(v[i]) for i in ((a,) if b < 0 else (a, b)))
+        gate = GATES[self.gates[k]]
+        if gate.infix and b >= 0:
+            call = f" {gate.infix} ".join(_show(v[i], bracket=True) for i in (a, b))
+        else:
+            call = f"{gate.name}({', '.join(_show(v[i]) for i in ((a,) if b < 0 else (a, b)))})"
         why = "it overflows float64" if isinstance(err, OverflowError) else "outside its domain"
-        return (f"{self.gates[k]}({args}) at node {self.nodes[o]!r} {what}: {why}; "
-                f"choose input values where it is defined")
+        happened = f"{call} {what}: {why}"
+        return DomainError(f"{happened}, at node {self.nodes[o]!r}; choose input values where it is defined",
+                           node=self.nodes[o], what=happened)
 
 
-def _show(x: Any) -> str:
+def _show(x: Any, bracket: bool = False) -> str:
+    """A number in an error message; `bracket`: a negative one in brackets, as an operand: (-1) ^ 0.5."""
     x = float(x)
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+    s = str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+    return f"({s})" if bracket and s.startswith("-") else s
 
 
 def finite(xs: Sequence[float]) -> bool:

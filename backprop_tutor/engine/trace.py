@@ -26,6 +26,7 @@ from .graph import build
 from .parse import Program
 from .tape import Tape
 from .values import Number, exactly, is_exact, values_from
+from .where import located
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -215,12 +216,16 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
             floats[i] = value.numerator / value.denominator if value.__class__ is Fraction else float(value)
     except OverflowError:  # a literal such as 1e400
         raise DomainError("a number in the expression is too large for float64 (at most about 1.8e308)") from None
-    v = tape.forward(floats)
-    if not all(map(math.isfinite, v)):
-        bad = next(n for n, x in zip(tape.nodes, v) if not math.isfinite(x))
-        raise DomainError(f"node {bad!r} evaluates to {v[tape.slot[bad]]}: it overflows float64; "
-                          f"choose smaller input values")
-    grads = tape.backward(v, tape.slot[graph.graph["output"]])
+    try:
+        v = tape.forward(floats)
+        if not all(map(math.isfinite, v)):
+            bad = next(n for n, x in zip(tape.nodes, v) if not math.isfinite(x))
+            raise DomainError("", node=bad, what=f"a value overflows float64 ({v[tape.slot[bad]]})")
+        grads = tape.backward(v, tape.slot[graph.graph["output"]])
+    except DomainError as err:  # the message says where, in the program's own words
+        raise DomainError(f"{err.what}, in {located(graph, err.node)}; choose "
+                          f"{'smaller input values' if 'overflows' in err.what else 'input values where it is defined'}",
+                          node=err.node, what=err.what) from None
     all_grads = dict(zip(tape.nodes, grads))
     for i, _ in tape.consts:  # (a constant's own gradient, often nan (∂x^2/∂2 at x < 0), is nobody's)
         del all_grads[tape.nodes[i]]
@@ -233,10 +238,10 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
                 continue
             if math.isinf(d):
                 raise DomainError(f"∂{graph.graph['output_name']}/∂{n} overflows float64 at this point; "
-                                  f"choose other input values")
+                                  f"choose other input values", node=n)
             if math.isnan(d):
                 raise DomainError(f"∂{graph.graph['output_name']}/∂{n} is undefined at this point (0·∞, or a^b "
-                                  f"with a ≤ 0 and a variable b); choose other input values")
+                                  f"with a ≤ 0 and a variable b); choose other input values", node=n)
     return Trace(expr=graph.graph["expr"], structure=graph, tape=tape, at=given,
                  values=dict(zip(tape.nodes, v)), grads=all_grads)
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import TutorError
+from ..errors import DomainError, TutorError
 from ..fmt import fmt
 from ..engine.gates import CONSTANTS
 from ..engine.parse import names_in, parse
@@ -237,8 +237,10 @@ def wrong_answer(quiz: Quiz, asked: str, symbolic: bool = True) -> tuple[str, st
 
     try:  # the engine evaluates in float64 and refuses what overflows: 9^9^9^9 never reaches SymPy
         tr = trace(program, {n: known[n] for n in used})
+    except DomainError as err:  # the author fixes the answer, not the point: no "choose other values"
+        return f"answer {formula!r}: {err.what}", want
     except TutorError as err:
-        why = str(err).splitlines()[0].split("; choose")[0]  # the author fixes the answer, not the point
+        why = str(err).splitlines()[0].split("; choose")[0]
         return f"answer {formula!r} cannot be evaluated here: {why}", want
     got = tr.number(tr.output)
     if abs(float(got) - float(expected)) > 1e-9 * max(1.0, abs(float(expected))):
