@@ -134,6 +134,22 @@ def test_bad_key_and_directory_are_one_line_errors(tmp_path: Path) -> None:
     assert nowhere.exit_code == 2 and "not a writable directory" in nowhere.output
 
 
+def test_a_key_whose_program_cannot_be_computed_points_at_the_program(tmp_path: Path) -> None:
+    # the line of `program =` (not of [problem]) and the sub-expression that fails, for grade and check alike
+    key = tmp_path / "key.toml"
+    key.write_text('# key\n[problem]\n\nprogram = "q = x - 1; f = log(q) * y"\nat = { x = 1, y = 2 }\n')
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "a.toml").write_text("[answers]\nf = 1\n")
+    runs = [["grade", str(tmp_path / "subs"), "--key", str(key), "--out", str(tmp_path / "g.csv")],
+            ["check", str(tmp_path / "subs" / "a.toml"), "--key", str(key)],
+            ["check", str(key)]]  # a file with its own [problem]
+    for args in runs:
+        out = CliRunner().invoke(app, args)
+        assert out.exit_code == 2 and out.output.count("\n") == 1, (args, out.output)
+        assert out.output == (f"Error: {key}, line 4: log(0) cannot be evaluated: outside its domain, in log(q) "
+                              f"(column 16); choose input values where it is defined\n"), args
+
+
 def test_a_submission_that_hangs_gets_its_row_and_the_rest_are_graded(tmp_path: Path) -> None:
     import dataclasses
     import os

@@ -113,7 +113,7 @@ def _check(file: Path, job: Any, notes: list[str]) -> tuple[dict[str, Any], str]
         raise HomeworkError(f"{file}: no [problem]; add one (program = \"...\", at = {{...}}) or pass --key")
     else:
         problem, points, tolerance, expected = hw.problem, {}, {}, None
-        prepare(problem, where=hw.at("problem", "program" if ("problem", "program") in hw.lines else "expression"))
+        prepare(problem, where=hw.at_program())
         if not hw.answers:
             raise HomeworkError(f"{hw.at('answers')}: no answers to check; add [answers] with e.g. "
                                 f"f = ... and \"df/dx\" = ...")

@@ -63,7 +63,7 @@ def job_from_key(path: str | os.PathLike, timeout: float = 10.0, memory_mb: int 
     key = load(path)
     if key.problem is None:
         raise HomeworkError(f"{os.fspath(path)}: the key has no [problem]")
-    traced = prepare(key.problem, where=key.at("problem"))
+    traced = prepare(key.problem, where=key.at_program())
     for table, names in (("points", key.points), ("tolerance", key.tolerance)):
         for name in names:
             if not (table == "tolerance" and name == "default"):

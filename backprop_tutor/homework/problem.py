@@ -67,6 +67,10 @@ class Homework:
         line = self.line(table, key)
         return f"{self.path}, line {line}" if line else self.path
 
+    def at_program(self) -> str:
+        """'key.toml, line 5': where the [problem]'s program is written (its `program` or `expression` key)."""
+        return self.at("problem", "program" if ("problem", "program") in self.lines else "expression")
+
 
 def read(path: str | os.PathLike) -> str:
     """The file's text, refusing a file over MAX_BYTES, or no regular file, before reading it."""
