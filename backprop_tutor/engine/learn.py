@@ -84,7 +84,7 @@ def optimize(t: "Trace", params: list[str], lr: float, optimizer: str, iteration
         source = current
         if batches:
             batch = batches[(k - 1) % len(batches)]
-            source = walk(batch.graph, {x: at[x] for x in batch.inputs})
+            source = walk(batch.structure, {x: at[x] for x in batch.inputs})
         for p in params:
             g = float(source.grads[p])
             if optimizer == "sgd":                     # θ = θ - η∇J
