@@ -50,8 +50,12 @@ def test_the_lessons_texts_are_mostly_read_here() -> None:
     texts = lesson_texts()
     mine = sum(isinstance(prose(t), Prose) for t in texts)
     assert mine >= 0.9 * len(texts), (mine, len(texts))
-    first = subscripts(tomllib.loads(builtin()[0].read_text(encoding="utf-8"))["steps"][0]["text"].strip())
-    assert isinstance(prose(first), Prose)   # the first lesson's first screen: no markdown-it, no Pygments
+
+
+@pytest.mark.parametrize("path", builtin(), ids=lambda p: p.stem)
+def test_every_lesson_s_first_text_is_read_here(path) -> None:
+    first = subscripts(tomllib.loads(path.read_text(encoding="utf-8"))["steps"][0]["text"].strip())
+    assert isinstance(prose(first), Prose)   # a lesson's first screen: no markdown-it, no Pygments
 
 
 def test_code_is_drawn_in_the_colours_pygments_gives_rich() -> None:
@@ -69,6 +73,9 @@ READ_HERE = [
     "2 * 3 * 4", "f(x)*g(x)", "*(x)*", "**f(x, y) = (x + y) z** at x = -2", "a \\* b \\` c",
     "` a `", "`  `", "` a`", "x\\_1 and w\\_ij", "**a *b* c**", "*a **b** c*", "text:\n- one\n- two",
     "- one\n- two **x**\nlazy line\n\nafter", "- a\n  b", "para\n\n- a\n\n\npara", "*unclosed", "closed*", "3.5 is\n-2 here", "= 3", "a ** b ** c",
+    # runs that may open and close (inside a word, between punctuation): they close the run on top, else open
+    "x**y**z", "*a* b*c", "x*y*z", "a*b", "**h = relu(z)**, an", "**e^-(w0·x0 + w2))**.", "**[[45, 110]]**.",
+    "**g ← min(1, c/‖g‖)**.", "**-(y1 log p1)**, here", "(*a*)(*b*)", "**a**b**c**",
 ]
 WORDS = "word " * 30
 TABLES = [
@@ -91,8 +98,8 @@ CODE = [
 FALLS_BACK = [
     "# heading", "> quote", "[link](x)", "a <b> c", "a &amp; b", "~~s~~",
     "1. one\n2. two", "* star item", "+ plus item", "- a\n  - nested", "- a\n\n- b", "- a\n\n  more",
-    "line  \nbreak", "a\\\nb", "***", "para\n---", "    code", "_em_", "x**y**z", "*a* b*c",
-    "a\tb", "a\n\xa0b", "x*y*z", "`` `a` ``x", "**a*", "*a**", "a <br> b", "[x]: /url", "a [b](c)", "![i](x)",
+    "line  \nbreak", "a\\\nb", "***", "para\n---", "    code", "_em_", "*a**b*", "**a*b*c**",
+    "a\tb", "a\n\xa0b", "`` `a` ``x", "**a*", "*a**", "a <br> b", "[x]: /url", "a [b](c)", "![i](x)",
     "x &#42; y", "a\n|---|---|",
     # tables markdown-it reads otherwise, or that need more than the subset
     "text\n| a |\n|---|", "| a \\| b |\n|---|", "| a | b |\n|---|", "| a |\n|---|\nb", "| a |\n |---|",
@@ -147,3 +154,16 @@ def test_what_is_read_here_is_drawn_as_rich_draws_it(text: str, width: int) -> N
     assume(isinstance(drawn, Prose))   # (most are: hypothesis stops if too few are)
     for colour in (False, True):
         assert draw(drawn, width, colour) == draw(Markdown(text), width, colour), (width, colour, text)
+
+
+INLINE = st.lists(st.sampled_from(["*", "**", "a", "b", " ", "(", ")", ".", ",", "-", "²", "‖", "ŷ", "1", "\\*", "`x`",
+                                   "\n", ":", "·", "δ"]), min_size=1, max_size=14).map("".join)
+
+
+@given(INLINE)
+def test_emphasis_read_here_is_drawn_as_rich_draws_it(text: str) -> None:
+    text = text.strip()
+    drawn = prose(text)
+    assume(text and isinstance(drawn, Prose))
+    for colour in (False, True):
+        assert draw(drawn, 40, colour) == draw(Markdown(text), 40, colour), (colour, text)

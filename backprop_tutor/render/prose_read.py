@@ -198,8 +198,8 @@ def _inline(text: str) -> Inline | None:
                 return None
             left = after != "space" and (after != "punct" or before != "word")
             right = before != "space" and (before != "punct" or after != "word")
-            if left and right:
-                return None   # inside a word: CommonMark's rule of three
+            # a run both sides may read as opening and closing (inside a word, or between punctuation) closes
+            # the run on top, else opens: with equal lengths (1 + 1, 2 + 2) CommonMark's rule of three never bars it
             tag = "em" if run == 1 else "strong"
             if right and openers:
                 at, length = openers.pop()
