@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from backprop_tutor.commands._direct import parse
+from backprop_tutor.tutor.lesson import builtin, lesson_id
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("sympy", "networkx", "lark", "typer", "click", "pydantic", "pygments", "markdown_it", "graphviz", "numpy")
@@ -45,8 +46,9 @@ main()
 """
 
 
-def loaded_at_first_screen(args: list[str], end: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-c", SPY, end, *args], capture_output=True, text=True, cwd=ROOT,
+def loaded_at_first_screen(args: list[str], end: str, before: str = "") -> list[str]:
+    """The heavy modules loaded when the first write holding `end` is made (`before`: code run first)."""
+    out = subprocess.run([sys.executable, "-c", before + SPY, end, *args], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "COLUMNS": "100"}, timeout=120)
     lines = [line for line in out.stderr.splitlines() if line.startswith("LOADED ")]
     assert lines, out.stderr
@@ -57,6 +59,18 @@ def test_a_lesson_shows_its_first_screen_before_sympy_networkx_or_pygments() -> 
     # piped (every screen in order): the first screen ends with its narrative's last words
     assert loaded_at_first_screen(["run", "chain-rule"], "Backpropagation chains them together.") == []
     assert loaded_at_first_screen(["run"], "Backpropagation chains them together.") == []
+
+
+@pytest.mark.parametrize("lesson", [lesson_id(p) for p in builtin()])
+def test_every_lesson_shows_its_first_screen_before_sympy_networkx_markdown_it_or_pygments(lesson: str) -> None:
+    # piped, a screen is one write: the one that holds "step 1 of" is the whole first screen, drawn
+    assert loaded_at_first_screen(["run", lesson], "step 1 of") == []
+
+
+def test_the_spy_sees_rich_markdown_when_the_narrative_falls_back() -> None:
+    # the check above can fail: with prose.py reading nothing, chain-rule's narrative goes to rich.markdown
+    fall_back = "import backprop_tutor.render.prose as prose\nprose.blocks = lambda text: None\n"
+    assert loaded_at_first_screen(["run", "chain-rule"], "step 1 of", fall_back) == ["markdown_it", "pygments"]
 
 
 def test_the_interactive_first_screen_too() -> None:
