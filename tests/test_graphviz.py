@@ -110,6 +110,22 @@ def test_the_same_trace_gives_byte_identical_svg(engine: str) -> None:
     assert gv.render(one, ["svg"], engine) == gv.render(two, ["svg"], engine)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_svg_and_png_drawn_in_one_call_are_those_drawn_alone(engine: str, neuron: bt.Trace) -> None:
+    """A pinned deck's SVG and PNG come from one call at the PNG's dpi and size; the SVG is then
+    given back its own size and scale. Slides of another size (not the deck's layout) are drawn
+    again alone."""
+    pins = gv.layout(to_dot(neuron, len(neuron.steps) - 1), engine)
+    deck = [to_dot(neuron, i, pins=pins) for i in (0, 9, 20)]
+    other = ['digraph { a [pos="0,0"] }', 'digraph { a [pos="0,0"]; b [pos="900,400"] }']
+    for sources in (deck, other):
+        ticks: list[int] = []
+        both = gv.render(sources, ["svg", "png"], engine, done=ticks.append, pinned=True)
+        assert [r["svg"] for r in both] == [r["svg"] for r in gv.render(sources, ["svg"], engine, pinned=True)]
+        assert [r["png"] for r in both] == [r["png"] for r in gv.render(sources, ["png"], engine, pinned=True)]
+        assert sum(ticks) == 2 * len(sources)  # the progress counts every image once
+
+
 def test_dark_theme_changes_colours_not_layout(neuron: bt.Trace) -> None:
     light, dark = to_dot(neuron, 12, "light"), to_dot(neuron, 12, "dark")
     assert 'bgcolor="#ffffff"' in light and 'bgcolor="#0d1117"' in dark

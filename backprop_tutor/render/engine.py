@@ -6,12 +6,14 @@ format (a process start costs more than laying out a small slide), split over th
 Slides that share one layout are laid out once (`layout`: dot's positions of one slide, read
 from `-Tjson`) and every slide is then drawn at those positions (`pinned`: `-Kneato -n2`, which
 only draws): dot's layout is most of an SVG's cost and was repeated per slide and per format.
-PNGs are bounded (`size`, `dpi`), so no picture takes minutes or gigabytes.
+A pinned deck's SVGs and PNGs come from one call (`_unscale`). PNGs are bounded (`size`, `dpi`),
+so no picture takes minutes or gigabytes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -113,27 +115,75 @@ def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto",
            done: Callable[[int], None] | None = None, pinned: bool = False) -> list[dict[str, bytes]]:
     """Lay out and draw every DOT source in each format: [{format: bytes}] in the order given.
 
-    `pinned`: every node and edge has its `pos` already (see `layout`): draw, do not lay out."""
+    `pinned`: every node and edge has its `pos` already (see `layout`): draw, do not lay out; then
+    SVG and PNG come from one call (see `_unscale`). `done(k)`: k more images are drawn."""
     name, path = find(engine)
     if "pdf" in formats and name == "graphviz-pure":  # our own bug: callers check first
         raise AssertionError("graphviz-pure cannot write PDF")
     jobs = jobs or min(os.cpu_count() or 1, max(1, len(sources) // BATCH))
     import tempfile
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     with tempfile.TemporaryDirectory(prefix="tutor-slides-") as tmp:
         files = [Path(tmp, f"s{i:05d}.gv") for i in range(len(sources))]
         for f, src in zip(files, sources):
             f.write_text(src, encoding="utf-8")
         chunks = [files[k::jobs] for k in range(jobs) if files[k::jobs]]
-        tasks = [(fmt, chunk) for fmt in formats for chunk in chunks]
         pin = PIN if pinned else []
+        both = pinned and "svg" in formats and "png" in formats
+        calls = [[*flags("svg"), *flags("png")]] if both else []
+        calls += [flags(fmt) for fmt in formats if not (both and fmt in ("svg", "png"))]
+        tasks = [[*pin, "-Tsvg", "-o", f"{files[0]}.plain", str(files[0])]] if both else []
+        tasks += [[*pin, *call, "-O", *map(str, chunk)] for call in calls for chunk in chunks]
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for (fmt, chunk), _ in zip(tasks, pool.map(lambda task: _run(path, [*pin, *flags(task[0]), "-O",
-                                                                              *map(str, task[1])]), tasks)):
-                if done:
-                    done(len(chunk))
-        return [{fmt: Path(f"{f}.{fmt}").read_bytes() for fmt in formats} for f in files]
+            futures = [pool.submit(_run, path, args) for args in tasks]
+            drawn, pending = 0, futures
+            while pending:  # count the images as each one is written, for an accurate progress bar
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                if any(f.exception() for f in finished):
+                    for f in pending:
+                        f.cancel()
+                    break
+                now = sum(1 for e in os.scandir(tmp) if e.name.rpartition(".")[2] in formats)
+                if done and now > drawn:
+                    done(now - drawn)
+                drawn = now
+            for f in futures:
+                if not f.cancelled():
+                    f.result()  # the first failed call's error
+        images = [{fmt: Path(f"{f}.{fmt}").read_bytes() for fmt in formats} for f in files]
+        if both:
+            redo = {files[i] for i in _unscale(images, Path(f"{files[0]}.plain").read_bytes())}
+            for chunk in (c for c in chunks if redo.intersection(c)):  # not at the first slide's size: SVG
+                _run(path, [*pin, *flags("svg"), "-O", *map(str, chunk)])  # alone, as in the same call as ever
+                for f in chunk:                                          # (dot 2.43's ids count the graphs)
+                    images[files.index(f)]["svg"] = Path(f"{f}.svg").read_bytes()
+        return images
+
+
+# What -Gdpi and -Gsize change in an SVG: the picture's size and viewBox, and the page's scale.
+PAGE = re.compile(rb'(<svg width="[^"]*" height="[^"]*"\s+viewBox="[^"]*")(.*?)'
+                  rb'(transform="scale\([^)]*\) rotate\([^)]*\) translate\([^)]*\)")', re.S)
+
+
+def _unscale(images: list[dict[str, bytes]], plain: bytes) -> list[int]:
+    """Make the SVGs drawn in one call with the PNGs (so at the PNG's dpi and size) what a call of
+    their own draws; the indices of those it cannot, to draw again.
+
+    SVG and PNG in one call save parsing and sizing every slide twice (graphviz-pure: a fifth of
+    the deck's time), but the PNG's flags also scale the SVG: only its <svg> tag and the page's
+    `transform` (every coordinate inside is in points either way). `plain` is the first slide drawn
+    alone: every slide whose tag and transform are the first's (a deck drawn at one layout: the
+    same bounding box) gets the plain ones."""
+    first, alone = PAGE.search(images[0]["svg"]), PAGE.search(plain)
+    redo = []
+    for i, img in enumerate(images):
+        page = PAGE.search(img["svg"])
+        if first is None or alone is None or page is None or (page[1], page[3]) != (first[1], first[3]):
+            redo.append(i)
+        else:
+            img["svg"] = img["svg"][:page.start(1)] + alone[1] + page[2] + alone[3] + img["svg"][page.end(3):]
+    return redo
 
 
 def render_one(source: str, fmt: str = "svg", engine: str = "auto") -> bytes:
