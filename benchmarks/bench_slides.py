@@ -9,7 +9,9 @@ layout processes), per engine:
   image) vs. one process per format (`-O` with every slide) vs. that split over cores (every
   slide laid out by dot) vs. the default: laid out once, every slide drawn at those positions;
 - the 10-layer nest's deck (87 slides, svg+png): every slide laid out by dot (split over cores)
-  vs. as `tutor slides` draws it (slides.build: laid out once; also writing the files);
+  vs. laid out once and drawn by one call per format and core (before SVG and PNG shared a call)
+  vs. the default: one call per core draws both (`engine._unscale`) vs. as `tutor slides` draws
+  it (slides.build: the default, plus the DOT, the layout and writing the files);
 - a 1,249-node graph (250 tanh neurons summed) drawn whole to SVG, and one neighbourhood slide of it;
 - a 10,000-fold fan-out (x+x+...+x): the DOT of one slide, and the slide drawn (bounded neighbourhood).
 """
@@ -119,6 +121,10 @@ def main() -> None:
         t_svg, c_svg = cost(lambda: pinned(t, ["svg"], engine), args.repeat)
         t_nest0, c_nest0 = cost(lambda: gv.render([to_dot(nested, i) for i in range(len(nested.steps))], fmts,
                                                   engine), args.repeat)
+        pins = gv.layout(to_dot(nested, len(nested.steps) - 1), engine)
+        drawn = [to_dot(nested, i, pins=pins) for i in range(len(nested.steps))]
+        t_apart, c_apart = cost(lambda: [gv.render(drawn, [f], engine, pinned=True) for f in fmts], args.repeat)
+        t_both, c_both = cost(lambda: gv.render(drawn, fmts, engine, pinned=True), args.repeat)
         with tempfile.TemporaryDirectory() as tmp:
             t_nest, c_nest = cost(lambda: build(nested, Path(tmp), fmts, engine=engine), args.repeat)
             t_nsvg, c_nsvg = cost(lambda: build(nested, Path(tmp), ["svg"], engine=engine), args.repeat)
@@ -134,6 +140,8 @@ def main() -> None:
         print(f"  deck svg only, default:                    {t_svg:6.2f} {c_svg:6.2f}")
         print(f"  10-layer nest, {len(nested.steps)} slides svg+png, every slide laid out: "
               f"{t_nest0:6.2f} {c_nest0:6.2f}")
+        print(f"  10-layer nest, pinned, one call per format and core:    {t_apart:6.2f} {c_apart:6.2f}")
+        print(f"  10-layer nest, pinned, svg+png in one call per core:    {t_both:6.2f} {c_both:6.2f}")
         print(f"  10-layer nest, {len(nested.steps)} slides svg+png (slides.build): {t_nest:6.2f} {c_nest:6.2f}")
         print(f"  10-layer nest, {len(nested.steps)} slides svg (slides.build):     {t_nsvg:6.2f} {c_nsvg:6.2f}")
         print(f"  {big.graph.number_of_nodes()}-node graph whole, svg:             {t_whole:6.2f} s")

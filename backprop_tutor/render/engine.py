@@ -170,8 +170,8 @@ def _unscale(images: list[dict[str, bytes]], plain: bytes) -> list[int]:
     """Make the SVGs drawn in one call with the PNGs (so at the PNG's dpi and size) what a call of
     their own draws; the indices of those it cannot, to draw again.
 
-    SVG and PNG in one call save parsing and sizing every slide twice (graphviz-pure: a fifth of
-    the deck's time), but the PNG's flags also scale the SVG: only its <svg> tag and the page's
+    SVG and PNG in one call save reading and sizing every slide twice (graphviz-pure: a seventh of
+    the drawing's CPU), but the PNG's flags also scale the SVG: only its <svg> tag and the page's
     `transform` (every coordinate inside is in points either way). `plain` is the first slide drawn
     alone: every slide whose tag and transform are the first's (a deck drawn at one layout: the
     same bounding box) gets the plain ones."""
