@@ -7,8 +7,11 @@ Every test runs with each layout engine installed (system dot, graphviz-pure).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -284,3 +287,13 @@ def test_captions_write_step_functions_as_iverson_brackets() -> None:
     assert any("2 · [z ≥ w] = 2 · 1 = 2" in x for x in lines) and any("[w > z]" in x for x in lines)
     tex = " ".join(line for i in back for line in equation_tex(t, i))
     assert r"\left[z \geq w\right]" in tex and "Heaviside" not in " ".join(lines) + tex and r"\theta" not in tex
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_drawing_is_split_over_the_cores_the_process_may_use() -> None:
+    # a container's CPU set, not the machine's core count: one core allowed, one worker
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from backprop_tutor.render.engine import cores; print(cores(), os.cpu_count())")
+    allowed, machine = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      check=True).stdout.split()
+    assert allowed == "1" and (int(machine) == 1 or allowed != machine)

@@ -111,6 +111,11 @@ def layout(source: str, engine: str = "auto") -> Pins:
                 {(names[e["tail"]], names[e["head"]]): e["pos"] for e in laid.get("edges", ()) if "pos" in e})
 
 
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto", jobs: int | None = None,
            done: Callable[[int], None] | None = None, pinned: bool = False) -> list[dict[str, bytes]]:
     """Lay out and draw every DOT source in each format: [{format: bytes}] in the order given.
@@ -120,7 +125,7 @@ def render(sources: Sequence[str], formats: Sequence[str], engine: str = "auto",
     name, path = find(engine)
     if "pdf" in formats and name == "graphviz-pure":  # our own bug: callers check first
         raise AssertionError("graphviz-pure cannot write PDF")
-    jobs = jobs or min(os.cpu_count() or 1, max(1, len(sources) // BATCH))
+    jobs = jobs or min(cores(), max(1, len(sources) // BATCH))
     import tempfile
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
