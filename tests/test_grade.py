@@ -115,6 +115,44 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> 
         write_atomic(out, "new", force=False)
 
 
+def test_a_stop_signal_noted_before_the_rename_keeps_the_old_gradebook(tmp_path: Path, monkeypatch) -> None:
+    import signal
+
+    from backprop_tutor import stop
+
+    out = tmp_path / "grades.csv"
+    out.write_text("earlier grades\n")
+    monkeypatch.setattr(stop, "received", [signal.SIGINT])  # its KeyboardInterrupt was dropped in a finalizer
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(out, "new grades\n", force=True)
+    assert out.read_text() == "earlier grades\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+
+
+def test_a_ctrl_c_just_as_the_temporary_file_is_made_leaves_none(tmp_path: Path, monkeypatch) -> None:
+    import signal
+    import tempfile
+
+    made = tempfile.mkstemp
+
+    def mkstemp(**kwargs):  # SIGINT arrives once the file exists, before mkstemp has returned its name
+        fd, name = made(**kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return fd, name
+
+    out = tmp_path / "grades.csv"
+    out.write_text("earlier grades\n")
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as run from a terminal
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_atomic(out, "new grades\n", force=True)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert out.read_text() == "earlier grades\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+
+
 def test_csv_cells_cannot_be_spreadsheet_formulas() -> None:
     row = {"student": "=HYPERLINK(1)", "file": "@x.toml", "score": 0.0, "max_score": 1.0, "points": {},
            "diagnoses": {}, "error": "-bad", "note": ""}

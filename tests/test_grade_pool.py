@@ -52,19 +52,30 @@ def class_of(folder: Path, n: int) -> Path:
     return folder
 
 
+def grader(*args: str, code: str = "from backprop_tutor.commands.cli import main; main()") -> subprocess.Popen:
+    """`tutor grade ARGS` as started from a terminal: the stop signals at their defaults. A job that a
+    script starts with `&` inherits SIGINT ignored, and keeps ignoring it, as the shell means (so
+    would this test's grader, were pytest started so): a Ctrl-C is not for it."""
+
+    def defaults() -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+
+    return subprocess.Popen([sys.executable, "-c", code, "grade", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=defaults)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_signal_to_the_grader_ends_its_workers_and_keeps_the_old_gradebook(tmp_path: Path, sig: int) -> None:
     subs = class_of(tmp_path / "subs", 3000)
     out = tmp_path / "grades.csv"
     out.write_text("OLD\n")
-    proc = subprocess.Popen([sys.executable, "-m", "backprop_tutor", "grade", str(subs), "--key", str(KEY),
-                             "--out", str(out), "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = grader(str(subs), "--key", str(KEY), "--out", str(out), "--force")
     seen: set[int] = set()
     deadline = time.monotonic() + 120
-    while len(seen) < 3 and proc.poll() is None and time.monotonic() < deadline:  # forkserver + 2 workers
-        seen |= descendants(proc.pid)
+    while len(seen) < 3 and proc.poll() is None and time.monotonic() < deadline:  # resource tracker, forkserver,
+        seen |= descendants(proc.pid)                                              # a worker at least
         time.sleep(0.02)
     assert proc.poll() is None and len(seen) >= 3, "the grading ended before its workers were seen"
     proc.send_signal(sig)
@@ -77,6 +88,40 @@ def test_a_signal_to_the_grader_ends_its_workers_and_keeps_the_old_gradebook(tmp
     assert out.read_text() == "OLD\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv", "subs"]   # no temporary file left
     assert "Traceback" not in proc.stderr.read().decode()
+
+
+# The grader, with a stop signal landing inside a finalizer just as the grading ends, as it lands in
+# multiprocessing's when the pool's semaphores are freed: Python prints "Exception ignored in:
+# <Finalize object, dead> ... KeyboardInterrupt" and drops the exception. It had written the new
+# gradebook and exited 0.
+IN_A_FINALIZER = """
+import signal, sys, weakref
+from backprop_tutor.homework import grade as module
+
+graded = module.grade
+
+def grade(*args, **kwargs):
+    rows = graded(*args, **kwargs)
+    weakref.finalize(type("Freed", (), {})(), signal.raise_signal, SIG)  # freed at once: the finalizer runs
+    return rows
+
+module.grade = grade
+from backprop_tutor.commands.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_whose_exception_python_drops_still_stops_the_grader(tmp_path: Path, sig: int) -> None:
+    subs = class_of(tmp_path / "subs", 4)
+    out = tmp_path / "grades.csv"
+    out.write_text("OLD\n")
+    proc = grader(str(subs), "--key", str(KEY), "--out", str(out), "--force",
+                  code=IN_A_FINALIZER.replace("SIG)", f"{int(sig)})"))
+    assert proc.wait(timeout=120) == 128 + sig, proc.stderr.read()
+    assert out.read_text() == "OLD\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv", "subs"]
+    assert proc.stderr.read().decode().strip() == ""   # not Python's report of the exception it dropped
 
 
 class Stop(Exception):

@@ -17,7 +17,7 @@ ROOT = "backprop_tutor"
 
 # Lower numbers are lower layers; a module may import its own layer and any lower one.
 LAYERS = {
-    "leaves": 0,    # errors, fmt, files, tomlpos: used by everything
+    "leaves": 0,    # errors, fmt, files, tomlpos, stop: used by everything
     "engine": 1,    # text -> Trace
     "render": 2,    # Trace -> terminal, Graphviz, slides, decks, handouts, notebook
     "homework": 3,  # answers vs Trace: files, formulas, check, diagnose, grade, gradebook
@@ -25,7 +25,7 @@ LAYERS = {
     "commands": 5,  # the typer app
     "top": 6,       # backprop_tutor/__init__.py and __main__.py: the public API
 }
-LEAVES = {"errors", "fmt", "files", "tomlpos"}
+LEAVES = {"errors", "fmt", "files", "tomlpos", "stop"}
 
 
 def module_name(path: Path) -> str:

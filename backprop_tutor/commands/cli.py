@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import os
-import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
+from .. import stop
 from ..errors import TutorError
 
 if TYPE_CHECKING:
@@ -146,12 +146,6 @@ def _usage_text(err: Exception) -> str:
     return text
 
 
-def _stop(signum: int, frame: Any) -> None:
-    """SIGTERM or SIGHUP: unwind like Ctrl-C does, so every `finally` runs (grading workers stop, temporary
-    files go), then exit as the signal would have (128 + its number)."""
-    raise SystemExit(128 + signum)
-
-
 class _Never(Exception):
     """Stands for typer's exception classes in `main` while typer is not imported: never raised."""
 
@@ -162,10 +156,7 @@ def main() -> None:
     from ._encoding import safe_streams
 
     safe_streams()
-    for name in ("SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:  # nohup's ignored SIGHUP stays ignored
-            signal.signal(sig, _stop)
+    stop.install()  # SIGTERM and SIGHUP unwind as Ctrl-C does (every `finally` runs), and none is lost
     click_error = usage_error = abort = _Never
     try:
         code = dispatch(sys.argv[1:])  # `tutor grad EXPR --at ...`, `tutor run LESSON`: no typer (None: other forms)
@@ -176,8 +167,8 @@ def main() -> None:
             abort = typer.Abort
             code = (globals().get("app") or __getattr__("app"))(standalone_mode=False)
         sys.stdout.flush()
-    except SystemExit as stop:  # Rich's and click's own EPIPE handling exit 1, after pointing stdout at /dev/null
-        if stop.code != 1 or not _stdout_gone():
+    except SystemExit as exiting:  # Rich's and click's own EPIPE handling exit 1, after pointing stdout at /dev/null
+        if exiting.code != 1 or not _stdout_gone():
             raise
         code = CLOSED_PIPE
     except usage_error as err:  # bad options: one line, with where to look
@@ -189,7 +180,7 @@ def main() -> None:
     except click_error as err:
         typer.echo(f"Error: {err.format_message()}", err=True)
         code = err.exit_code
-    except abort:
+    except (abort, KeyboardInterrupt):
         code = 130
     except BrokenPipeError:  # `tutor ... | head` closes the pipe early: not an error
         _silence_stdout()
@@ -200,4 +191,4 @@ def main() -> None:
         _silence_stdout()
         typer.echo(f"Error: cannot write the output: {err.strerror or err}", err=True)
         code = 2
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(stop.status(code if isinstance(code, int) else 0))  # a stop signal whose exception was dropped

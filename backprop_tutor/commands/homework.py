@@ -148,6 +148,7 @@ def grade(
     from ..homework.grade import grade as run, job_from_key, submissions as listing
     from ..homework.gradebook import refuse_inputs, refuse_overwrite, summary, to_csv, to_json, write_atomic
     from ..homework.tables import summary_view
+    from ..stop import check
 
     fmt = _pick(as_json, format_, "csv")
     to_stdout = str(out) == "-"
@@ -161,6 +162,7 @@ def grade(
     with progress:
         task = progress.add_task("grading", total=len(paths))
         rows: list[dict[str, Any]] = run(paths, job, workers, advance=lambda n: progress.advance(task, n))
+    check()  # a Ctrl-C whose KeyboardInterrupt Python dropped (raised in a finalizer) still stops us here
     text = (to_json(rows, job.expected, str(key)) if fmt == "json" else
             to_results(rows, fmt, str(key)) if fmt in FORMATS else to_csv(rows, job.expected))
     if to_stdout:

@@ -12,14 +12,11 @@ Workers start from a forkserver where there is one, else by spawning (Windows, a
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import multiprocessing
 import os
 import queue
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from ..errors import HomeworkError, TutorError
+from ..stop import held
 from .problem import Problem, load
 
 try:  # POSIX only: tests/test_grade_portable.py grades with it hidden, as on Windows
@@ -37,7 +35,6 @@ except ImportError:  # Windows: no address-space limit (docs/homework.md says so
 GRACE = 5.0               # seconds past a submission's own time limit before the pool kills its worker
 STALL = 120.0             # seconds with no row at all (no worker can start): the rest get a row saying so
 START_WAIT = 30.0         # seconds signals wait for the workers to start (a second or two, on a busy machine more)
-HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 MAX_TIMEOUT = 3600.0      # seconds per submission: an hour is already no limit for a homework
 MIN_MEMORY_MB = 256       # below this a worker cannot even import SymPy
 MAX_MEMORY_MB = (2**63 - 1) >> 20   # setrlimit takes the bytes as a signed 64-bit number
@@ -230,7 +227,10 @@ def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[i
         pool = ProcessPool(max_workers=n, initializer=_init, initargs=(job, started), context=ctx)
         try:
             futures = {}
-            with _signals_held():  # the first schedule starts the workers; they are waited for
+            # The first schedule starts the workers, and they are waited for with the stop signals held:
+            # unwound before a worker has read what it runs, we would orphan it, or wait for it forever
+            # while exiting, and it would print a traceback once the pool's pipes are gone.
+            with held():
                 for path in paths:
                     future = pool.schedule(_one, (path,), timeout=job.timeout + GRACE)
                     futures[future] = path
@@ -247,7 +247,7 @@ def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[i
                 rows[futures[future]] = _row(future, futures[future], job)
                 advance(1)
         finally:  # however we leave (an exception, SIGTERM as SystemExit, Ctrl-C): no worker outlives us
-            with _signals_held():  # a second Ctrl-C must not cut the clean-up short
+            with held():  # a second Ctrl-C must not cut the clean-up short
                 pool.stop()
                 pool.join()
     dup: dict[str, str] = {}
@@ -257,29 +257,6 @@ def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[i
             r["note"] = (r["note"] + "; " if r["note"] else "") + f"same student id as {dup[r['student']]}"
         dup.setdefault(r["student"], r["file"])
     return [rows[p] for p in paths]
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP (handled as usual right after) while the pool starts its workers:
-    unwound before a worker has read what it runs, we would orphan it, or wait for it forever while
-    exiting, and it would print a traceback once the pool's pipes are gone. Starting takes a second or two.
-    (Python-level handlers, not a signal mask: any thread may receive a signal, e.g. the progress bar's.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    before = {sig: signal.getsignal(sig) for sig in HELD}
-    for sig, handler in before.items():
-        if handler is not signal.SIG_IGN:
-            signal.signal(sig, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        for sig in dict.fromkeys(caught):
-            signal.raise_signal(sig)
 
 
 def _row(future: cf.Future, path: str, job: Job) -> dict[str, Any]:

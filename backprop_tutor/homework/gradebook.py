@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import TutorError
+from ..stop import check, held
 
 
 def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -121,22 +122,26 @@ def _is_gradebook(path: str | os.PathLike) -> bool:
 
 
 def write_atomic(path: str | os.PathLike, text: str, force: bool = False) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over: never a half-written file."""
+    """Write `text` to a temporary file beside `path`, then rename it over: never a half-written file.
+
+    A stop signal (Ctrl-C) before the rename keeps the earlier file, even one whose exception
+    Python dropped (see stop.py); the temporary file goes either way.
+    """
     refuse_overwrite(path, force)
     folder = os.path.dirname(os.path.abspath(path))
+    tmp = ""
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gradebook-", suffix=".tmp")
-    except OSError as err:
-        raise TutorError(f"cannot write {os.fspath(path)!r}: {err.strerror}") from None
-    try:
+        with held():  # a Ctrl-C just as mkstemp made the file is raised here, once `tmp` names it
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".gradebook-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             os.fchmod(fh.fileno(), 0o666 & ~_umask())  # mkstemp makes it 0600; a gradebook is an ordinary file
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        check()
         os.replace(tmp, path)
     except BaseException as err:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(err, OSError):  # a full disk: say which file, and that the earlier one is intact
             raise TutorError(f"cannot write {os.fspath(path)!r}: {err.strerror or err}; "
