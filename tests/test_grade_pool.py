@@ -1,6 +1,7 @@
 """`tutor grade`'s worker processes: however the grading ends (done, an exception, SIGTERM, SIGHUP,
-SIGINT to the main process alone), no worker outlives it and the earlier gradebook is intact; the
-spawn start method (Windows, macOS) grades as the forkserver does."""
+SIGINT to the main process alone, even one whose exception Python drops), no worker outlives it
+and the earlier gradebook is intact; a file that hangs its worker costs only its own row, not its
+batch's; the spawn start method (Windows, macOS) grades as the forkserver does."""
 
 from __future__ import annotations
 
@@ -146,6 +147,51 @@ def test_an_exception_while_grading_ends_the_workers(tmp_path: Path) -> None:
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in workers if alive(pid)]
+
+
+# Grading where one file hangs its worker as C code would (SIGALRM blocked: its own time limit cannot
+# stop it), in a batch with others. Workers fork from this script, patched; the tasks sent are listed.
+HANG = """
+import json, signal, sys, time
+from backprop_tutor.homework import grade as module
+
+checked = module.grade_file
+
+def grade_file(path, job):
+    if path.endswith("hang.toml"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    return checked(path, job)
+
+tasks = []
+
+class Pool(module.ProcessPool):
+    def schedule(self, function, args=(), **kwargs):
+        tasks.append([p.rsplit("/", 1)[1] for p in args[0]])
+        return super().schedule(function, args, **kwargs)
+
+module.grade_file, module.ProcessPool = grade_file, Pool
+module.GRACE, module.BATCH_SECONDS, module.BATCH = 0.5, 3600, 8   # batches of 8 after the first task
+rows = module.grade(sys.argv[2:], module.job_from_key(sys.argv[1], timeout=0.5), workers=1, start_method="fork")
+print(json.dumps({"tasks": tasks, "rows": rows}))
+"""
+
+
+def test_a_file_that_hangs_its_worker_costs_its_row_and_its_batch_is_graded(tmp_path: Path) -> None:
+    import json
+
+    subs = class_of(tmp_path / "subs", 30)
+    (subs / "s0012.toml").rename(subs / "s0012-hang.toml")
+    paths = [str(p) for p in sorted(subs.iterdir())]
+    done = subprocess.run([sys.executable, "-c", HANG, str(KEY), *paths], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    with_hang = [t for t in found["tasks"] if "s0012-hang.toml" in t]
+    assert len(with_hang[0]) > 1 and with_hang[1:] == [["s0012-hang.toml"]]   # in a batch, then alone
+    rows = {r["file"]: r for r in found["rows"]}
+    assert rows.pop("s0012-hang.toml")["error"] == "took longer than 0.5 s to check (its worker hung and was stopped)"
+    assert len(rows) == 29 and all(r["score"] == 10 and not r["error"] for r in rows.values())
 
 
 def test_grading_with_the_spawn_start_method(tmp_path: Path) -> None:

@@ -1,16 +1,18 @@
 """Grade a directory of submissions against a key: every file gets a row, whatever it holds.
 
-Submissions are checked one per task in a pool of worker processes (pebble's ProcessPool: both
-cores, whatever the class size) with an address-space limit; each one runs under a time limit, so a
-hostile file costs its own row (score 0, the reason) and the batch goes on. A worker that hangs
-anyway (stuck in C code) is killed by the pool past the limit, and one that dies costs only the
-file it was checking. The key's problem is traced once per worker. However the grading ends (done,
-an exception, Ctrl-C, SIGTERM turned into SystemExit by the CLI), the pool's workers are stopped.
-Workers start from a forkserver where there is one, else by spawning (Windows, and macOS's default).
+Submissions are checked in a pool of worker processes (pebble's ProcessPool: both cores, whatever
+the class size), in small batches sized by how long files take, with an address-space limit; each
+one runs under a time limit, so a hostile file costs its own row (score 0, the reason) and the batch
+goes on. A worker that hangs anyway (stuck in C code) is killed by the pool past the limit, and one
+that dies costs only the file it was checking (its batch is checked again, a file a task). The key's
+problem is traced once per worker. However the grading ends (done, an exception, Ctrl-C, SIGTERM
+turned into SystemExit by the CLI), the pool's workers are stopped. Workers start from a forkserver
+where there is one, else by spawning (Windows, and macOS's default).
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -33,6 +35,8 @@ except ImportError:  # Windows: no address-space limit (docs/homework.md says so
     resource = None  # type: ignore[assignment]
 
 GRACE = 5.0               # seconds past a submission's own time limit before the pool kills its worker
+BATCH_SECONDS = 0.05      # a task is sized to about this much checking: fewer round trips, progress still smooth
+BATCH = 256               # files per task at most
 STALL = 120.0             # seconds with no row at all (no worker can start): the rest get a row saying so
 START_WAIT = 30.0         # seconds signals wait for the workers to start (a second or two, on a busy machine more)
 MAX_TIMEOUT = 3600.0      # seconds per submission: an hour is already no limit for a homework
@@ -183,6 +187,12 @@ def _one(path: str) -> dict[str, Any]:
         return _failed(path, _JOB, f"the grader failed on this file ({type(err).__name__}: {err})")
 
 
+def _batch(paths: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """A worker's task: a row per file, in order, and the seconds they took (the next task's size)."""
+    start = time.perf_counter()
+    return [_one(path) for path in paths], time.perf_counter() - start
+
+
 def _failed(path: str, job: Job, why: str) -> dict[str, Any]:
     """A row with no points (yet), and why."""
     return {"file": os.path.basename(path), "student": Path(path).stem, "score": 0.0,
@@ -217,7 +227,12 @@ def context(start_method: str | None = None) -> Any:
 
 def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[int], None] = lambda n: None,
           start_method: str | None = None) -> list[dict[str, Any]]:
-    """A row per path, in order, graded by `workers` processes; `advance(1)` after each file."""
+    """A row per path, in order, graded by `workers` processes; `advance(1)` after each file.
+
+    Files go to the workers in batches sized to about BATCH_SECONDS of checking (one file at first,
+    and while files are slow). A batch that gives no rows (its worker hung past the limit, or died)
+    is sent again one file per task, so only the culprit's row says so.
+    """
     limits(job.timeout, job.memory_mb, least_mb=1)  # a Job built by hand: a worker would fail on each
     rows: dict[str, dict] = {}
     if paths:
@@ -225,27 +240,43 @@ def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[i
         ctx, n = context(start_method), max(1, min(workers, len(paths)))
         started = ctx.Semaphore(0)
         pool = ProcessPool(max_workers=n, initializer=_init, initargs=(job, started), context=ctx)
+        todo, alone = collections.deque(paths), collections.deque()  # alone: files of a batch that gave no rows
+        running: dict[cf.Future, list[str]] = {}
+
+        def send(size: int) -> None:
+            while (todo or alone) and len(running) < 2 * n:  # two tasks a worker: the next is there when it is done
+                files = [alone.popleft()] if alone else [todo.popleft() for _ in range(min(size, len(todo)))]
+                future = pool.schedule(_batch, (files,), timeout=job.timeout + GRACE)
+                running[future] = files
+                future.add_done_callback(finished.put)
+
         try:
-            futures = {}
             # The first schedule starts the workers, and they are waited for with the stop signals held:
             # unwound before a worker has read what it runs, we would orphan it, or wait for it forever
             # while exiting, and it would print a traceback once the pool's pipes are gone.
             with held():
-                for path in paths:
-                    future = pool.schedule(_one, (path,), timeout=job.timeout + GRACE)
-                    futures[future] = path
-                    future.add_done_callback(finished.put)
+                send(1)
                 deadline = time.monotonic() + START_WAIT
                 for _ in range(n):
                     if not started.acquire(timeout=max(0.0, deadline - time.monotonic())):
                         break  # a worker that cannot start: its files' rows say so below
-            for _ in futures:
+            while running:
                 try:
                     future = finished.get(timeout=STALL + job.timeout)
                 except queue.Empty:  # no row for minutes: no worker can start, or every one is stuck
                     break
-                rows[futures[future]] = _row(future, futures[future], job)
-                advance(1)
+                files, size = running.pop(future), 1
+                try:
+                    batch, seconds = future.result()
+                    size = max(1, min(BATCH, int(BATCH_SECONDS * len(files) / max(seconds, 1e-6))))
+                except Exception as err:  # noqa: BLE001 - a hung or dead worker, a row that cannot be sent back
+                    if len(files) > 1:  # each file again, alone: only the culprit's row will say so
+                        alone.extend(files)
+                    batch = [] if len(files) > 1 else [_trouble(err, files[0], job)]
+                for path, row in zip(files, batch):
+                    rows[path] = row
+                    advance(1)
+                send(size)
         finally:  # however we leave (an exception, SIGTERM as SystemExit, Ctrl-C): no worker outlives us
             with held():  # a second Ctrl-C must not cut the clean-up short
                 pool.stop()
@@ -259,14 +290,11 @@ def grade(paths: Sequence[str], job: Job, workers: int = 2, advance: Callable[[i
     return [rows[p] for p in paths]
 
 
-def _row(future: cf.Future, path: str, job: Job) -> dict[str, Any]:
-    """The row a finished task gives: its result, or why its worker did not give one."""
-    try:
-        return future.result()
-    except cf.TimeoutError:
+def _trouble(err: Exception, path: str, job: Job) -> dict[str, Any]:
+    """The row of a file whose task gave none: why (its worker hung or died; a row that cannot be sent back)."""
+    if isinstance(err, cf.TimeoutError):
         return _failed(path, job, f"took longer than {job.timeout:g} s to check (its worker hung and was stopped)")
-    except ProcessExpired as err:
+    if isinstance(err, ProcessExpired):
         return _failed(path, job, f"the worker checking it died or hung (exit {err.exitcode}; over "
                                   f"{job.timeout:g} s or {job.memory_mb} MB?)")
-    except Exception as err:  # noqa: BLE001 - e.g. a row that cannot be sent back: that row says so
-        return _failed(path, job, f"the grader failed on this file ({type(err).__name__}: {err})")
+    return _failed(path, job, f"the grader failed on this file ({type(err).__name__}: {err})")
