@@ -412,3 +412,10 @@ def test_a_full_disk_names_the_gradebook_and_keeps_the_earlier_one(tmp_path: Pat
         write_atomic(out, "student,file\n", force=True)
     assert str(err.value) == f"cannot write {str(out)!r}: No space left on device; the earlier gradebook is kept"
     assert out.read_text() == "earlier grades\n" and sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
+
+
+def test_the_summary_line_counts_rows_in_words(tmp_path: Path) -> None:
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "a.toml").write_text("[answers]\nf = -12\n")
+    out = CliRunner().invoke(app, ["grade", str(tmp_path / "subs"), "--key", str(KEY), "--out", str(tmp_path / "g.csv")])
+    assert out.exit_code == 0 and f"wrote 1 row to {tmp_path / 'g.csv'}" in out.output

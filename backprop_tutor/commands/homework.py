@@ -172,7 +172,8 @@ def grade(
         write_atomic(out, text, force)
     console = Console(stderr=to_stdout)
     console.print(summary_view(summary(rows)))
-    console.print(f"wrote {len(rows)} rows to {'stdout' if to_stdout else out}", markup=False)
+    console.print(f"wrote {len(rows):,} row{'' if len(rows) == 1 else 's'} to {'stdout' if to_stdout else out}",
+                  markup=False, soft_wrap=True)  # a long path stays on one line: scripts read it
 
 
 def register(app: typer.Typer, friendly: Callable) -> None:
