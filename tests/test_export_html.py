@@ -236,6 +236,17 @@ def quiz_page(browser, tmp_path: Path, lesson: str, node: str):  # noqa: ANN001,
     return quiz, k, out, context, page
 
 
+def both_answer(page, out: Path, k: int, quiz, typed: str) -> tuple[str, bool, str]:  # noqa: ANN001
+    """`typed` answered to quiz k of a freshly loaded page, and to the terminal tutor's quiz from its
+    first try: the page's reply, and the terminal's verdict and words."""
+    page.goto(out.as_uri())
+    page.reload()
+    goto_quiz(page, k)
+    quiz.tries, quiz.solved = 0, None
+    ok, terminal = quiz.check(typed)
+    return answer(page, typed), ok, terminal
+
+
 @pytest.mark.parametrize(("lesson", "node", "answers"), JUDGED, ids=[j[0] for j in JUDGED])
 def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path, lesson: str, node: str,
                                                         answers: list[str]) -> None:  # noqa: ANN001
@@ -244,12 +255,7 @@ def test_page_judges_answers_as_the_terminal_tutor_does(browser, tmp_path: Path,
     quiz, k, out, context, page = quiz_page(browser, tmp_path, lesson, node)
     verdicts = []
     for typed in answers:
-        page.goto(out.as_uri())
-        page.reload()
-        goto_quiz(page, k)
-        said = answer(page, typed)
-        quiz.tries, quiz.solved = 0, None
-        ok, _ = quiz.check(typed)
+        said, ok, _ = both_answer(page, out, k, quiz, typed)
         verdicts.append((typed, said.startswith("Correct"), ok))
     context.close()
     assert [v[1] for v in verdicts] == [v[2] for v in verdicts], verdicts
@@ -273,13 +279,9 @@ def test_wrong_answer_names_the_likely_mistake_as_the_terminal_tutor_does(browse
     quiz, k, out, context, page = quiz_page(browser, tmp_path, lesson, node)
     said = []
     for typed in answers:
-        page.goto(out.as_uri())
-        page.reload()
-        goto_quiz(page, k)
-        quiz.tries, quiz.solved = 0, None
-        ok, terminal = quiz.check(typed)
+        page_said, ok, terminal = both_answer(page, out, k, quiz, typed)
         assert not ok, typed
-        said.append((answer(page, typed), terminal))
+        said.append((page_said, terminal))
     context.close()
     for page_said, terminal in said:
         assert page_said == terminal
