@@ -55,11 +55,12 @@ class ValueInputError(TutorError):
 class DomainError(TutorError):
     """A gate is evaluated outside its domain: log(-1), 1/0, sqrt(-1), overflow. `node`: the node
     that failed, where known; `what`: the failure without where it happened ("log(0) cannot be
-    evaluated: outside its domain"), for a message that says where in the program's own words."""
+    evaluated: outside its domain") and `fix` the advice ("choose input values where it is
+    defined"), for a message that says where in the program's own words."""
 
-    def __init__(self, message: str, node: str | None = None, what: str = "") -> None:
+    def __init__(self, message: str, node: str | None = None, what: str = "", fix: str = "") -> None:
         super().__init__(message)
-        self.node, self.what = node, what or message
+        self.node, self.what, self.fix = node, what or message, fix
 
 
 class LessonError(TutorError):

@@ -152,10 +152,10 @@ class Tape:
             call = f" {gate.infix} ".join(_show(v[i], bracket=True) for i in (a, b))
         else:
             call = f"{gate.name}({', '.join(_show(v[i]) for i in ((a,) if b < 0 else (a, b)))})"
-        why = "it overflows float64" if isinstance(err, OverflowError) else "outside its domain"
-        happened = f"{call} {what}: {why}"
-        return DomainError(f"{happened}, at node {self.nodes[o]!r}; choose input values where it is defined",
-                           node=self.nodes[o], what=happened)
+        overflow = isinstance(err, OverflowError)
+        happened = f"{call} {what}: {'it overflows float64' if overflow else 'outside its domain'}"
+        fix = "choose smaller input values" if overflow else "choose input values where it is defined"
+        return DomainError(f"{happened}, at node {self.nodes[o]!r}; {fix}", node=self.nodes[o], what=happened, fix=fix)
 
 
 def _show(x: Any, bracket: bool = False) -> str:

@@ -220,12 +220,12 @@ def walk(graph: "Graph | nx.MultiDiGraph", at: Mapping[str, Any]) -> Trace:
         v = tape.forward(floats)
         if not all(map(math.isfinite, v)):
             bad = next(n for n, x in zip(tape.nodes, v) if not math.isfinite(x))
-            raise DomainError("", node=bad, what=f"a value overflows float64 ({v[tape.slot[bad]]})")
+            raise DomainError("", node=bad, what=f"a value overflows float64 ({v[tape.slot[bad]]})",
+                              fix="choose smaller input values")
         grads = tape.backward(v, tape.slot[graph.graph["output"]])
     except DomainError as err:  # the message says where, in the program's own words
-        raise DomainError(f"{err.what}, in {located(graph, err.node)}; choose "
-                          f"{'smaller input values' if 'overflows' in err.what else 'input values where it is defined'}",
-                          node=err.node, what=err.what) from None
+        raise DomainError(f"{err.what}, in {located(graph, err.node)}; {err.fix}", node=err.node, what=err.what,
+                          fix=err.fix) from None
     all_grads = dict(zip(tape.nodes, grads))
     for i, _ in tape.consts:  # (a constant's own gradient, often nan (∂x^2/∂2 at x < 0), is nobody's)
         del all_grads[tape.nodes[i]]
