@@ -1,4 +1,5 @@
-"""Options shared by the commands that take an expression: the program text and input values."""
+"""Options shared by the commands that take an expression: the program text and input values
+(declared here for typer; `_input` reads them)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from ._input import MAX_FILE, program_text, read_text, values
-
-__all__ = ["MAX_FILE", "At", "AtFile", "Expand", "Expr", "File", "program_text", "read_text", "values"]
 
 Expr = Annotated[str | None, typer.Argument(help="Expression or program, e.g. '(x+y)*z' or "
                                                 "'q = x + y; f = q * z'.")]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import _options as opt
+from . import _input, _options as opt
 
 FORMATS = {".html": "html", ".htm": "html", ".ipynb": "ipynb"}
 
@@ -48,7 +48,7 @@ def export(
     if lesson is None and file is None:
         raise TutorError("name a lesson (see `tutor lessons`) or give an expression; e.g. tutor export chain-rule "
                          "--out chain-rule.html")
-    values = opt.values(at, at_file)
+    values = _input.values(at, at_file)
     if kind == "ipynb":
         if file is not None:
             raise TutorError("a notebook names its lesson or expression in a cell: give it as LESSON|EXPR, not --file")
@@ -59,7 +59,7 @@ def export(
         typer.echo(f"wrote {out} ({len(nb.cells)} cells): open it in Jupyter and run the cells from the top")
         return
     gv.find(engine)  # fail before any work when no engine is installed
-    text = opt.program_text(None, file) if file is not None else None
+    text = _input.program_text(None, file) if file is not None else None
     chosen = lesson_of(lesson, values, expand, text)
     page = html(chosen, theme, engine)
     out.write_text(page, encoding="utf-8")

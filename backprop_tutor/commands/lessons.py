@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import _options as opt
+from . import _input, _options as opt
 
 Step = Annotated[int, typer.Option("--step", "-s", min=1, help="Start at this step (1 is the first).")]
 All = Annotated[bool, typer.Option("--all", help="Print every step in order and exit (the default when "
@@ -84,8 +84,8 @@ def explain(
     from ..tutor.screens import build, explain as lesson_of, heading, walkable
     from ..tutor.session import walk
 
-    text = opt.program_text(expr, file)
-    values = opt.values(at, at_file)
+    text = _input.program_text(expr, file)
+    values = _input.values(at, at_file)
     if expr is not None and not set(text.split("-")) <= set(values):  # `tutor explain chain-rule`: a lesson
         from ..errors import TutorError
         from ..tutor.lesson import builtin, lesson_id, mistyped

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import _options as opt
+from . import _input, _options as opt
 from .lessons import lesson_ids
 
 
@@ -33,7 +33,7 @@ def _trace(ref: str | None, file: str | None, at: dict[str, Any], expand: bool) 
     `sigmoid-neuron:sigma` for a graph other than its main one), else the expression's."""
     found = _lesson(ref, at) if ref is not None and file is None else None
     if found is None:
-        return _bounded(opt.program_text(ref, file), at, expand), "Backprop"
+        return _bounded(_input.program_text(ref, file), at, expand), "Backprop"
     lesson, graph = found  # --at overrides the lesson's values; --expand adds to its granularity
     spec = lesson.graphs[graph]
     return _bounded(spec.program, {**spec.at, **at}, expand or spec.expand), lesson.title
@@ -116,7 +116,7 @@ def slides(
     if theme not in THEMES:  # Theme lists the renderer's THEMES (tests/test_shell.py keeps them equal)
         raise TutorError(f"unknown theme {theme!r}; choose {' or '.join(THEMES)}")
     gv.find(engine)  # fail before any work when no engine is installed
-    t, heading = _trace(expr, file, opt.values(at, at_file), expand)
+    t, heading = _trace(expr, file, _input.values(at, at_file), expand)
     chosen = parse_steps(steps, len(t.steps))
     err = Console(stderr=True)
     with Progress(TextColumn("drawing slides"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
