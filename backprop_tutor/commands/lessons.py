@@ -59,12 +59,9 @@ def run(
 
     Example: tutor run chain-rule
     """
-    from ..tutor.lesson import builtin, find, load
-    from ..tutor.screens import build
-    from ..tutor.session import walk
+    from ._direct import run as walk_lesson  # the same function `tutor run` runs without typer
 
-    chosen = find(lesson) if lesson else load(builtin()[0])
-    walk(build(chosen), chosen.title, step, show_all)
+    walk_lesson(lesson, show_all, step)
 
 
 def explain(
